@@ -1,0 +1,235 @@
+import { type CheckTarget, countLookups, probeZones, runChecks } from '../checks/run-check.ts';
+import { resolveDomain } from '../checks/resolve-domain.ts';
+import { readEngineEnv } from '../config/env.ts';
+import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
+import { type Target, zoneAccepts } from '../domain/target.ts';
+import { formatResolverAddress } from '../dns/resolver-address.ts';
+import { ErrorCode, UserError } from '../errors.ts';
+import { expandCidr, type ParsedTarget, parseTarget } from '../inventory/parse-target.ts';
+import { type EngineFlags, setUpEngine } from './engine-options.ts';
+import { type CliIo, ExitCode } from './io.ts';
+import { createProgress } from './progress.ts';
+import { readTargetLines } from './read-lines.ts';
+import { renderCheckTable } from './render-check.ts';
+import { colourWanted, makeStyle } from './style.ts';
+
+export interface CheckFlags extends EngineFlags {
+  readonly json?: boolean;
+  readonly maxCidr?: number;
+  readonly resolve?: boolean;
+  readonly progress?: boolean;
+}
+
+/** Runs with at most this many lookups keep every result and print them sorted; larger runs stream. */
+const sortedJsonLimit = 20_000;
+
+export interface CheckSummary {
+  targets: number;
+  zones: number;
+  lookups: number;
+  listed: number;
+  clean: number;
+  unknown: number;
+  listedTargets: number;
+  unknownByReason: Record<string, number>;
+  unhealthyZones: number;
+  durationMs: number;
+  resolvers: string[];
+}
+
+/** Parse every input before anything is queried; all bad inputs are reported together. */
+export async function collectInputs(
+  args: readonly string[],
+  io: CliIo,
+  maxPrefix: number | undefined,
+): Promise<ParsedTarget[]> {
+  const texts: string[] = [];
+  for (const arg of args) {
+    if (arg === '-') texts.push(...(await readTargetLines(io.stdin)));
+    else texts.push(arg);
+  }
+  if (texts.length === 0) throw new UserError(ErrorCode.USAGE, 'no targets: give IPs, ranges or domains, or - to read stdin');
+  const parsed: ParsedTarget[] = [];
+  const problems: string[] = [];
+  for (const text of texts) {
+    try {
+      parsed.push(parseTarget(text, maxPrefix === undefined ? {} : { maxPrefix }));
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 20);
+    if (problems.length > shown.length) shown.push(`... and ${problems.length - shown.length} more`);
+    throw new UserError(ErrorCode.TARGET_INVALID, shown.join('\nrblwatch: '));
+  }
+  return parsed;
+}
+
+/** Unique targets in input order, CIDR ranges expanded lazily. */
+function* uniqueTargets(parsed: readonly ParsedTarget[], seen: Set<string>): Generator<Target> {
+  for (const item of parsed) {
+    const targets = item.kind === 'single' ? [item.target] : expandCidr(item.network, item.prefix);
+    for (const target of targets) {
+      const key = `${target.kind}:${target.value}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield target;
+    }
+  }
+}
+
+export async function runCheckCommand(args: readonly string[], flags: CheckFlags, io: CliIo): Promise<number> {
+  const started = performance.now();
+  const parsed = await collectInputs(args, io, flags.maxCidr);
+  const env = readEngineEnv(io.env);
+  const engine = await setUpEngine(flags, env);
+  const warnings = [...engine.warnings];
+  for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
+
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const seen = new Set<string>();
+    const order = new Map<string, number>();
+    const counts = { ip4: 0, ip6: 0, domain: 0 };
+    const items: CheckTarget[] = [];
+    const domains: string[] = [];
+    for (const target of uniqueTargets(parsed, seen)) {
+      order.set(target.value, order.size);
+      counts[target.kind]++;
+      items.push({ target });
+      if (target.kind === 'domain') domains.push(target.value);
+    }
+    if (flags.resolve) {
+      for (const domain of domains) {
+        const resolved = await resolveDomain(domain, engine.resolver);
+        for (const problem of resolved.problems) {
+          const warning = `--resolve ${domain}: ${problem}; addresses behind it may be missing`;
+          warnings.push(warning);
+          io.stderr.write(`warning: ${warning}\n`);
+        }
+        for (const item of resolved.targets) {
+          const key = `${item.target.kind}:${item.target.value}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          order.set(item.target.value, order.size);
+          counts[item.target.kind]++;
+          items.push(item);
+        }
+      }
+    }
+
+    const zones = engine.catalog.zones.filter((zone) =>
+      (['ip4', 'ip6', 'domain'] as const).some((kind) => counts[kind] > 0 && zoneAccepts(zone.kind, kind)),
+    );
+    const total = countLookups(counts, zones);
+    const health = await probeZones(zones, engine.resolver);
+    const zoneOrder = new Map(zones.map((zone, i) => [zone.zone, i]));
+    const progress = flags.progress === false ? createProgress(io, 0, '') : createProgress(io, total, 'lookups');
+
+    const summary: CheckSummary = {
+      targets: order.size,
+      zones: zones.length,
+      lookups: 0,
+      listed: 0,
+      clean: 0,
+      unknown: 0,
+      listedTargets: 0,
+      unknownByReason: {},
+      unhealthyZones: [...health.values()].filter((h) => !['ok', 'untested', 'no-test-point'].includes(h.health)).length,
+      durationMs: 0,
+      resolvers: engine.servers.map(formatResolverAddress),
+    };
+    const listedTargets = new Set<string>();
+    const count = (result: CheckResult): void => {
+      summary.lookups++;
+      summary[result.status]++;
+      if (result.status === 'listed') listedTargets.add(result.target);
+      if (result.reason) summary.unknownByReason[result.reason] = (summary.unknownByReason[result.reason] ?? 0) + 1;
+      progress.tick();
+    };
+    const byInputOrder = (a: CheckResult, b: CheckResult): number =>
+      (order.get(a.target) ?? 0) - (order.get(b.target) ?? 0) || (zoneOrder.get(a.zone) ?? 0) - (zoneOrder.get(b.zone) ?? 0);
+
+    const results = runChecks(items, {
+      resolver: engine.resolver,
+      zones,
+      health,
+      concurrency: engine.concurrency,
+      signal: abort.signal,
+    });
+    const healthList = zones.map((zone) => health.get(zone.zone)).filter((h): h is ZoneHealthReport => !!h);
+    const finish = (): void => {
+      progress.done();
+      summary.listedTargets = listedTargets.size;
+      summary.durationMs = Math.round(performance.now() - started);
+    };
+
+    if (flags.json && total > sortedJsonLimit) {
+      // Streamed: one result per line inside the array, in completion order, so memory stays flat.
+      io.stdout.write('{"results":[');
+      let first = true;
+      for await (const result of results) {
+        count(result);
+        io.stdout.write(`${first ? '\n' : ',\n'}${JSON.stringify(toJson(result))}`);
+        first = false;
+      }
+      finish();
+      io.stdout.write(`\n],"zones":${JSON.stringify(healthList)},"summary":${JSON.stringify(summary)},"warnings":${JSON.stringify(warnings)}}\n`);
+    } else if (flags.json) {
+      const all: CheckResult[] = [];
+      for await (const result of results) {
+        count(result);
+        all.push(result);
+      }
+      finish();
+      all.sort(byInputOrder);
+      io.stdout.write(`${JSON.stringify({ results: all.map(toJson), zones: healthList, summary, warnings }, null, 2)}\n`);
+    } else {
+      // For people: only what needs attention is kept per result; clean lookups are counted.
+      const notable: CheckResult[] = [];
+      const cleanCount = new Map<string, number>();
+      for await (const result of results) {
+        count(result);
+        if (result.status !== 'clean' || result.codes.length > 0) notable.push(result);
+        if (result.status === 'clean') cleanCount.set(result.target, (cleanCount.get(result.target) ?? 0) + 1);
+      }
+      finish();
+      notable.sort(byInputOrder);
+      const style = makeStyle(colourWanted(io));
+      io.stdout.write(renderCheckTable({ notable, cleanCount, order, health: healthList, summary, style }));
+    }
+    if (abort.signal.aborted) {
+      io.stderr.write('interrupted: the results above are incomplete\n');
+      return ExitCode.interrupted;
+    }
+    if (summary.listed > 0) return ExitCode.listed;
+    if (summary.unknown > 0) return ExitCode.unknown;
+    return ExitCode.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    await engine.resolver.close();
+  }
+}
+
+/** The JSON shape scripts rely on; every key is always present. */
+function toJson(result: CheckResult): Record<string, unknown> {
+  return {
+    target: result.target,
+    zone: result.zone,
+    status: result.status,
+    codes: result.codes,
+    meanings: result.meanings,
+    txt: result.txt,
+    reason: result.reason ?? null,
+    detail: result.detail ?? null,
+    delist: result.delist ?? null,
+    severity: result.severity,
+    via: result.via ?? null,
+    zoneHealth: result.zoneHealth ?? 'ok',
+    ms: result.ms,
+  };
+}

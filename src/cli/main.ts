@@ -1,0 +1,9 @@
+import { runCli } from './program.ts';
+
+// Entry point of the `rblwatch` binary. Setting exitCode instead of calling exit() lets stdout drain first.
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+});

@@ -1,0 +1,111 @@
+import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
+import type { CheckSummary } from './check-command.ts';
+import type { Style } from './style.ts';
+
+export interface CheckTableInput {
+  /** Listed, unknown and clean-with-codes results, in target then zone order. */
+  readonly notable: readonly CheckResult[];
+  readonly cleanCount: ReadonlyMap<string, number>;
+  readonly order: ReadonlyMap<string, number>;
+  readonly health: readonly ZoneHealthReport[];
+  readonly summary: CheckSummary;
+  readonly style: Style;
+}
+
+/** Text from DNS (TXT records) is untrusted: strip control characters so it cannot drive the terminal. */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
+const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The people-facing report: unhealthy zones first (their lookups are not repeated per target), then each target
+ * with something to say (listed rows first, then unknown ones), then the targets clean everywhere, then one summary
+ * line.
+ */
+export function renderCheckTable(input: CheckTableInput): string {
+  const { style, summary } = input;
+  const lines: string[] = [];
+  const unhealthy = input.health.filter((h) => h.health !== 'ok' && h.health !== 'untested');
+  if (unhealthy.length > 0) {
+    if (unhealthy.length === input.health.length && unhealthy.every((h) => h.health === 'unreachable')) {
+      lines.push(style.unknown(`No answer from ${summary.resolvers.join(', ')}: is the resolver running? Every result is unknown.`));
+    }
+    lines.push(style.bold('Zones not fully trusted in this run:'));
+    const width = Math.max(...unhealthy.map((h) => h.zone.length));
+    for (const report of unhealthy) {
+      const effect =
+        report.health === 'wildcard'
+          ? 'positive answers ignored'
+          : report.health === 'no-test-point'
+            ? 'results kept, unverified'
+            : 'not queried, results unknown';
+      lines.push(`  ${style.unknown(report.health.padEnd(13))} ${report.zone.padEnd(width)}  ${printable(report.detail)} (${effect})`);
+    }
+    lines.push('');
+  }
+
+  const byTarget = new Map<string, CheckResult[]>();
+  for (const result of input.notable) {
+    // Unknowns caused by an unhealthy zone were already reported once above.
+    if (result.reason === 'zone-unhealthy') continue;
+    const list = byTarget.get(result.target) ?? [];
+    list.push(result);
+    byTarget.set(result.target, list);
+  }
+  const rank = { listed: 0, unknown: 1, clean: 2 } as const;
+  for (const [target, results] of byTarget) {
+    results.sort((a, b) => rank[a.status] - rank[b.status]);
+    const first = results[0];
+    const header = first?.via ? `${target}  (${first.via})` : target;
+    lines.push(style.bold(header));
+    const zoneWidth = Math.max(...results.map((r) => r.zone.length));
+    for (const result of results) {
+      lines.push(`  ${renderRow(result, zoneWidth, style)}`);
+      if (result.status === 'listed') {
+        for (const txt of result.txt) lines.push(`  ${' '.repeat(10 + zoneWidth)}"${printable(txt)}"`);
+        if (result.delist) lines.push(`  ${' '.repeat(10 + zoneWidth)}delist: ${result.delist}`);
+      }
+    }
+    const clean = input.cleanCount.get(target) ?? 0;
+    if (clean > 0) lines.push(style.dim(`  clean on ${plural(clean, 'other list')}`));
+    lines.push('');
+  }
+
+  const cleanEverywhere = [...input.order.keys()].filter((t) => !byTarget.has(t) && (input.cleanCount.get(t) ?? 0) > 0);
+  if (cleanEverywhere.length > 0) {
+    const shown = cleanEverywhere.slice(0, 10).join(', ');
+    const more = cleanEverywhere.length > 10 ? ` and ${cleanEverywhere.length - 10} more` : '';
+    lines.push(`${style.clean('clean')} on every list checked: ${shown}${more}`, '');
+  }
+
+  const reasons = Object.entries(summary.unknownByReason)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  const parts = [
+    style.listed(`${plural(summary.listed, 'listing')} on ${plural(summary.listedTargets, 'target')}`),
+    style.unknown(`${summary.unknown.toLocaleString('en-US')} unknown${reasons ? ` (${reasons})` : ''}`),
+    style.clean(`${summary.clean.toLocaleString('en-US')} clean`),
+  ];
+  lines.push(
+    `${parts.join(', ')}: ${plural(summary.targets, 'target')} x ${plural(summary.zones, 'zone')}, ` +
+      `${plural(summary.lookups, 'lookup')} in ${(summary.durationMs / 1000).toFixed(1)} s via ${summary.resolvers.join(', ')}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function renderRow(result: CheckResult, zoneWidth: number, style: Style): string {
+  const zone = result.zone.padEnd(zoneWidth);
+  if (result.status === 'listed') {
+    const codes = result.codes.map((code, i) => `${code} ${result.meanings[i] ?? ''}`.trim()).join('; ');
+    const flag = result.zoneHealth && result.zoneHealth !== 'untested' ? ` [zone ${result.zoneHealth}]` : '';
+    return `${style.listed('LISTED ')}  ${zone}  ${printable(codes)}${flag}`;
+  }
+  if (result.status === 'unknown') {
+    return `${style.unknown('UNKNOWN')}  ${zone}  ${result.reason}: ${printable(result.detail ?? '')}`;
+  }
+  const codes = result.codes.map((code, i) => `${code} ${result.meanings[i] ?? ''}`.trim()).join('; ');
+  return `${style.clean('clean  ')}  ${zone}  ${printable(codes)}`;
+}
