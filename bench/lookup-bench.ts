@@ -13,11 +13,11 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { probeZones, runChecks } from '../src/checks/run-check.ts';
-import type { Zone } from '../src/domain/zone.ts';
+import { probeZones, streamChecks } from '../src/checks/run-check.ts';
+import { engineDefaults } from '../src/cli/engine-options.ts';
 import { buildQueryName } from '../src/dns/query-name.ts';
 import { UdpResolver } from '../src/dns/udp-resolver.ts';
-import { engineDefaults } from '../src/cli/engine-options.ts';
+import type { Zone } from '../src/domain/zone.ts';
 import { expandCidr, formatIpv4 } from '../src/inventory/parse-target.ts';
 import { type RbldnsdZone, startRbldnsd } from '../test/helpers/rbldnsd.ts';
 
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     targets: { type: 'string', default: '65536' },
     concurrency: { type: 'string', default: String(engineDefaults.concurrency) },
     timeout: { type: 'string', default: String(engineDefaults.timeoutMs) },
+    sockets: { type: 'string', default: '2' },
     retries: { type: 'string', default: String(engineDefaults.retries) },
   },
 });
@@ -82,7 +83,20 @@ async function runDnsperf(address: string): Promise<string> {
   await writeFile(file, `${lines.join('\n')}\n`);
   const [host, port] = address.split(':');
   try {
-    const { stdout } = await promisify(execFile)('dnsperf', ['-s', host ?? '', '-p', port ?? '', '-d', file, '-l', '10', '-c', '4', '-q', '200']);
+    const { stdout } = await promisify(execFile)('dnsperf', [
+      '-s',
+      host ?? '',
+      '-p',
+      port ?? '',
+      '-d',
+      file,
+      '-l',
+      '10',
+      '-c',
+      '4',
+      '-q',
+      '200',
+    ]);
     const qps = /Queries per second:\s+([\d.]+)/.exec(stdout)?.[1];
     const lost = /Queries lost:\s+(\d+ \([\d.]+%\))/.exec(stdout)?.[1];
     return `dnsperf (4 clients, 200 in flight, 10 s): ${Math.round(Number(qps)).toLocaleString('en-US')} queries/s, lost ${lost}`;
@@ -96,6 +110,7 @@ const resolver = new UdpResolver({
   servers: [{ host: server.host, port: server.port }],
   timeoutMs: Number(values.timeout),
   retries: Number(values.retries),
+  sockets: Number(values.sockets),
 });
 try {
   const health = await probeZones(zones, resolver);
@@ -110,16 +125,25 @@ try {
   })();
   const started = performance.now();
   let n = 0;
-  for await (const result of runChecks(targets, { resolver, zones, health, concurrency: Number(values.concurrency) })) {
-    counts[result.status]++;
-    if (result.reason) unknownReasons.set(result.reason, (unknownReasons.get(result.reason) ?? 0) + 1);
-    const addressIndex = Number(result.target.split('.')[2]) * 256 + Number(result.target.split('.')[3]);
-    const zoneIndex = Number(result.zone.slice(5, result.zone.indexOf('.')));
-    const expected = isListed(zoneIndex, addressIndex) ? 'listed' : 'clean';
-    // An unknown is not a wrong answer (it is never shown as clean or listed), but it is reported.
-    if (result.status !== 'unknown' && result.status !== expected) counts.wrong++;
-    if (result.status === 'listed' && !result.txt[0]?.startsWith(`Listed by bench zone ${zoneIndex}`)) counts.wrong++;
-    if (++n % 8192 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  for await (const batch of streamChecks(targets, {
+    resolver,
+    zones,
+    health,
+    concurrency: Number(values.concurrency),
+  })) {
+    for (const result of batch) {
+      counts[result.status]++;
+      if (result.reason) unknownReasons.set(result.reason, (unknownReasons.get(result.reason) ?? 0) + 1);
+      const octets = result.target.split('.');
+      const addressIndex = Number(octets[2]) * 256 + Number(octets[3]);
+      const zoneIndex = Number(result.zone.slice(5, result.zone.indexOf('.')));
+      const expected = isListed(zoneIndex, addressIndex) ? 'listed' : 'clean';
+      // An unknown is not a wrong answer (it is never shown as clean or listed), but it is reported.
+      if (result.status !== 'unknown' && result.status !== expected) counts.wrong++;
+      if (result.status === 'listed' && !result.txt[0]?.startsWith(`Listed by bench zone ${zoneIndex}`))
+        counts.wrong++;
+      if (++n % 8192 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   const lookups = counts.listed + counts.clean + counts.unknown;
@@ -127,11 +151,17 @@ try {
   const peakRss = process.resourceUsage().maxRSS * 1024;
 
   console.log('rblwatch lookup benchmark (rbldnsd on loopback)');
-  console.log(`  targets x zones      ${targetCount.toLocaleString('en-US')} x ${zoneCount} = ${lookups.toLocaleString('en-US')} lookups`);
-  console.log(`  settings             concurrency ${values.concurrency}, timeout ${values.timeout} ms, retries ${values.retries}`);
+  console.log(
+    `  targets x zones      ${targetCount.toLocaleString('en-US')} x ${zoneCount} = ${lookups.toLocaleString('en-US')} lookups`,
+  );
+  console.log(
+    `  settings             concurrency ${values.concurrency}, timeout ${values.timeout} ms, retries ${values.retries}`,
+  );
   console.log(`  wall time            ${seconds.toFixed(2)} s`);
   console.log(`  lookups per second   ${Math.round(lookups / seconds).toLocaleString('en-US')}`);
-  console.log(`  results              listed ${counts.listed}, clean ${counts.clean}, unknown ${counts.unknown} (${reasons})`);
+  console.log(
+    `  results              listed ${counts.listed}, clean ${counts.clean}, unknown ${counts.unknown} (${reasons})`,
+  );
   console.log(`  resolver             ${JSON.stringify(resolver.stats)}`);
   console.log(`  wrong classifications ${counts.wrong}`);
   console.log(`  peak RSS             ${mb(peakRss)} (heap sampled peak ${mb(peakHeap)})`);

@@ -12,10 +12,15 @@ export interface ResolvedDomain {
   readonly problems: readonly string[];
 }
 
-function describeFailure(name: string, type: string, response: Awaited<ReturnType<DnsResolver['query']>>): string | undefined {
+function describeFailure(
+  name: string,
+  type: string,
+  response: Awaited<ReturnType<DnsResolver['query']>>,
+): string | undefined {
   if (response.kind === 'timeout') return `${name} ${type}: no reply`;
   if (response.kind === 'error') return `${name} ${type}: ${response.message}`;
-  if (response.rcode !== 'NOERROR' && response.rcode !== 'NXDOMAIN') return `${name} ${type}: ${response.rcode}`;
+  if (response.rcode !== 'NOERROR' && response.rcode !== 'NXDOMAIN')
+    return `${name} ${type}: ${response.rcode}`;
   return undefined;
 }
 
@@ -30,11 +35,17 @@ export async function resolveDomain(domain: string, resolver: DnsResolver): Prom
 
   const addresses = async (host: string, via: string): Promise<void> => {
     const [a, aaaa] = await Promise.all([resolver.query(host, 'A'), resolver.query(host, 'AAAA')]);
-    for (const [type, response] of [['A', a], ['AAAA', aaaa]] as const) {
+    for (const [type, response] of [
+      ['A', a],
+      ['AAAA', aaaa],
+    ] as const) {
       const failure = describeFailure(host, type, response);
       if (failure) problems.push(failure);
       for (const value of recordValues(response, type)) {
-        const target = type === 'A' ? { kind: 'ip4' as const, value } : { kind: 'ip6' as const, value: canonicalIpv6(value) };
+        const target =
+          type === 'A'
+            ? { kind: 'ip4' as const, value }
+            : { kind: 'ip6' as const, value: canonicalIpv6(value) };
         const key = `${target.kind}:${target.value}`;
         if (seen.has(key)) continue;
         seen.add(key);

@@ -1,10 +1,10 @@
-import type { CheckResult, ZoneHealth, ZoneHealthReport } from '../domain/check-result.ts';
-import { type Target, zoneAccepts } from '../domain/target.ts';
-import type { Zone } from '../domain/zone.ts';
-import { classifyAnswer } from '../dns/classify-answer.ts';
+import { type Classification, classifyAnswer } from '../dns/classify-answer.ts';
 import { type DnsResolver, recordValues } from '../dns/dns-resolver.ts';
 import { buildQueryName } from '../dns/query-name.ts';
 import { isQueryable, probeZoneHealth } from '../dns/zone-health.ts';
+import type { CheckResult, ZoneHealth, ZoneHealthReport } from '../domain/check-result.ts';
+import { type Target, zoneAccepts } from '../domain/target.ts';
+import type { Zone } from '../domain/zone.ts';
 import { renderDelist } from '../zones/catalog.ts';
 
 /** One target to check, with where it came from when it was found through `--resolve`. */
@@ -63,7 +63,10 @@ export async function probeZones(
 }
 
 /** Number of (target, zone) lookups a target list will cost, for progress bars and budgets. */
-export function countLookups(targetKinds: Readonly<Record<Target['kind'], number>>, zones: readonly Zone[]): number {
+export function countLookups(
+  targetKinds: Readonly<Record<Target['kind'], number>>,
+  zones: readonly Zone[],
+): number {
   let total = 0;
   for (const zone of zones) {
     for (const kind of ['ip4', 'ip6', 'domain'] as const) {
@@ -72,6 +75,23 @@ export function countLookups(targetKinds: Readonly<Record<Target['kind'], number
   }
   return total;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The classification part of a result, plus what the lookup added. */
+interface ResultFields extends Classification {
+  readonly txt?: readonly string[];
+  readonly delist?: string;
+}
+
+const noText: readonly string[] = Object.freeze([]);
+const unqueried: ResultFields = {
+  status: 'unknown',
+  reason: 'zone-unhealthy',
+  codes: [],
+  meanings: [],
+  classes: [],
+};
 
 interface Job {
   readonly item: CheckTarget;
@@ -86,74 +106,88 @@ function* jobsOf(targets: Iterable<CheckTarget>, zones: readonly Zone[]): Genera
   }
 }
 
+/** {@link streamChecks} one result at a time. */
+export async function* runChecks(
+  targets: Iterable<CheckTarget>,
+  options: RunChecksOptions,
+): AsyncGenerator<CheckResult> {
+  for await (const batch of streamChecks(targets, options)) yield* batch;
+}
+
 /**
- * Look every target up on every zone that accepts it, streaming results in completion order with at most
- * `concurrency` lookups in flight, so memory stays bounded however many targets there are.
+ * Look every target up on every zone that accepts it, streaming results in completion order, in batches (what
+ * finished since the consumer last asked), with at most `concurrency` lookups in flight. Memory stays bounded
+ * however many targets there are: new lookups start as others finish only while the consumer keeps up.
  *
  * Zone health decides what an answer is worth: zones that refuse or cannot be reached are not queried at all
  * (every lookup is `unknown`/`zone-unhealthy`), and a wildcard zone's positives become `unknown`.
  */
-export async function* runChecks(targets: Iterable<CheckTarget>, options: RunChecksOptions): AsyncGenerator<CheckResult> {
+export async function* streamChecks(
+  targets: Iterable<CheckTarget>,
+  options: RunChecksOptions,
+): AsyncGenerator<CheckResult[]> {
   const { resolver, health, signal } = options;
   const now = options.now ?? (() => performance.now());
   const concurrency = Math.max(1, options.concurrency);
   const jobs = jobsOf(targets, options.zones);
-  const done: CheckResult[] = [];
+  let done: CheckResult[] = [];
+  /** Finished results held for a slow consumer before new lookups wait for it. */
+  const maxBuffered = concurrency * 4;
   let inFlight = 0;
   let exhausted = false;
   let wake: (() => void) | undefined;
+
+  /** Build a result with every field in one fixed order, so V8 keeps one object shape for all results. */
+  const makeResult = (job: Job, zoneHealth: ZoneHealth, fields: ResultFields, ms: number): CheckResult => {
+    const result: Mutable<CheckResult> = {
+      target: job.item.target.value,
+      zone: job.zone.zone,
+      status: fields.status,
+      codes: fields.codes,
+      meanings: fields.meanings,
+      classes: fields.classes,
+      txt: fields.txt ?? noText,
+      severity: job.zone.severity,
+      ms,
+    };
+    if (fields.reason) result.reason = fields.reason;
+    if (fields.detail) result.detail = fields.detail;
+    if (fields.delist) result.delist = fields.delist;
+    if (job.item.via) result.via = job.item.via;
+    if (zoneHealth !== 'ok') result.zoneHealth = zoneHealth;
+    return result;
+  };
 
   const lookup = async (job: Job): Promise<CheckResult> => {
     const { zone, item } = job;
     const report = health.get(zone.zone);
     const zoneHealth: ZoneHealth = report?.health ?? 'untested';
-    const base = {
-      target: item.target.value,
-      zone: zone.zone,
-      severity: zone.severity,
-      ...(item.via ? { via: item.via } : {}),
-      ...(zoneHealth !== 'ok' ? { zoneHealth } : {}),
-    };
     if (!isQueryable(zoneHealth)) {
-      return {
-        ...base,
-        status: 'unknown',
-        reason: 'zone-unhealthy',
-        detail: `zone ${zoneHealth}: ${report?.detail ?? ''}`,
-        codes: [],
-        meanings: [],
-        classes: [],
-        txt: [],
-        ms: 0,
-      };
+      const detail = `zone ${zoneHealth}: ${report?.detail ?? ''}`;
+      return makeResult(job, zoneHealth, { ...unqueried, detail }, 0);
     }
     const started = now();
     const name = buildQueryName(item.target.kind, item.target.value, zone.queryHost);
     const answer = classifyAnswer(await resolver.query(name, 'A'), zone);
-    if (answer.status === 'listed' && zoneHealth === 'wildcard') {
-      return {
-        ...base,
-        ...answer,
-        status: 'unknown',
-        reason: 'zone-unhealthy',
-        detail: `zone lists everything in this run (${report?.detail ?? 'wildcard'}); this answer is not a listing`,
-        txt: [],
-        ms: Math.round(now() - started),
-      };
+    if (answer.status !== 'listed') return makeResult(job, zoneHealth, answer, Math.round(now() - started));
+    if (zoneHealth === 'wildcard') {
+      const detail = `zone lists everything in this run (${report?.detail ?? 'wildcard'}); this answer is not a listing`;
+      return makeResult(
+        job,
+        zoneHealth,
+        { ...answer, status: 'unknown', reason: 'zone-unhealthy', detail },
+        Math.round(now() - started),
+      );
     }
-    let txt: string[] = [];
-    if (answer.status === 'listed') {
-      // The reason is worth a second query only for a listing; a failed TXT lookup does not undo the listing.
-      txt = recordValues(await resolver.query(name, 'TXT'), 'TXT');
-    }
-    const delist = answer.status === 'listed' ? renderDelist(zone, item.target.value) : undefined;
-    return {
-      ...base,
-      ...answer,
-      txt,
-      ...(delist ? { delist } : {}),
-      ms: Math.round(now() - started),
-    };
+    // The reason is worth a second query only for a listing; a failed TXT lookup does not undo the listing.
+    const txt = recordValues(await resolver.query(name, 'TXT'), 'TXT');
+    const delist = renderDelist(zone, item.target.value);
+    return makeResult(
+      job,
+      zoneHealth,
+      { ...answer, txt, ...(delist ? { delist } : {}) },
+      Math.round(now() - started),
+    );
   };
 
   // A bug in one lookup must end as an `unknown` row, not as a stalled run or a silent gap.
@@ -184,20 +218,37 @@ export async function* runChecks(targets: Iterable<CheckTarget>, options: RunChe
       }
       inFlight++;
       const job = next.value;
-      void lookup(job).catch((error: unknown) => lookupFailed(job, error)).then((result) => {
-        inFlight--;
-        done.push(result);
-        wake?.();
-      });
+      lookup(job).then(settle, (error: unknown) => settle(lookupFailed(job, error)));
     }
+  };
+
+  // Refill once per event-loop turn, after every reply read in that turn has settled, not one query per reply:
+  // queries then leave in bursts and the server and this process wake once per burst instead of once per packet,
+  // which on loopback raises throughput by half.
+  let refillScheduled = false;
+  const refill = (): void => {
+    refillScheduled = false;
+    if (done.length < maxBuffered) pump();
+  };
+  const scheduleRefill = (): void => {
+    if (refillScheduled) return;
+    refillScheduled = true;
+    setImmediate(refill);
+  };
+  const settle = (result: CheckResult): void => {
+    inFlight--;
+    done.push(result);
+    scheduleRefill();
+    wake?.();
   };
 
   pump();
   while (true) {
     if (done.length > 0) {
-      const batch = done.splice(0, done.length);
-      for (const result of batch) yield result;
-      pump();
+      const batch = done;
+      done = [];
+      yield batch;
+      scheduleRefill();
       continue;
     }
     if (exhausted && inFlight === 0) return;

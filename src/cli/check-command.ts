@@ -1,9 +1,9 @@
-import { type CheckTarget, countLookups, probeZones, runChecks } from '../checks/run-check.ts';
 import { resolveDomain } from '../checks/resolve-domain.ts';
+import { type CheckTarget, countLookups, probeZones, runChecks } from '../checks/run-check.ts';
 import { readEngineEnv } from '../config/env.ts';
+import { formatResolverAddress } from '../dns/resolver-address.ts';
 import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
 import { type Target, zoneAccepts } from '../domain/target.ts';
-import { formatResolverAddress } from '../dns/resolver-address.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 import { expandCidr, type ParsedTarget, parseTarget } from '../inventory/parse-target.ts';
 import { type EngineFlags, setUpEngine } from './engine-options.ts';
@@ -48,7 +48,8 @@ export async function collectInputs(
     if (arg === '-') texts.push(...(await readTargetLines(io.stdin)));
     else texts.push(arg);
   }
-  if (texts.length === 0) throw new UserError(ErrorCode.USAGE, 'no targets: give IPs, ranges or domains, or - to read stdin');
+  if (texts.length === 0)
+    throw new UserError(ErrorCode.USAGE, 'no targets: give IPs, ranges or domains, or - to read stdin');
   const parsed: ParsedTarget[] = [];
   const problems: string[] = [];
   for (const text of texts) {
@@ -80,7 +81,11 @@ function* uniqueTargets(parsed: readonly ParsedTarget[], seen: Set<string>): Gen
   }
 }
 
-export async function runCheckCommand(args: readonly string[], flags: CheckFlags, io: CliIo): Promise<number> {
+export async function runCheckCommand(
+  args: readonly string[],
+  flags: CheckFlags,
+  io: CliIo,
+): Promise<number> {
   const started = performance.now();
   const parsed = await collectInputs(args, io, flags.maxCidr);
   const env = readEngineEnv(io.env);
@@ -128,7 +133,8 @@ export async function runCheckCommand(args: readonly string[], flags: CheckFlags
     const total = countLookups(counts, zones);
     const health = await probeZones(zones, engine.resolver);
     const zoneOrder = new Map(zones.map((zone, i) => [zone.zone, i]));
-    const progress = flags.progress === false ? createProgress(io, 0, '') : createProgress(io, total, 'lookups');
+    const progress =
+      flags.progress === false ? createProgress(io, 0, '') : createProgress(io, total, 'lookups');
 
     const summary: CheckSummary = {
       targets: order.size,
@@ -139,7 +145,9 @@ export async function runCheckCommand(args: readonly string[], flags: CheckFlags
       unknown: 0,
       listedTargets: 0,
       unknownByReason: {},
-      unhealthyZones: [...health.values()].filter((h) => !['ok', 'untested', 'no-test-point'].includes(h.health)).length,
+      unhealthyZones: [...health.values()].filter(
+        (h) => !['ok', 'untested', 'no-test-point'].includes(h.health),
+      ).length,
       durationMs: 0,
       resolvers: engine.servers.map(formatResolverAddress),
     };
@@ -148,11 +156,13 @@ export async function runCheckCommand(args: readonly string[], flags: CheckFlags
       summary.lookups++;
       summary[result.status]++;
       if (result.status === 'listed') listedTargets.add(result.target);
-      if (result.reason) summary.unknownByReason[result.reason] = (summary.unknownByReason[result.reason] ?? 0) + 1;
+      if (result.reason)
+        summary.unknownByReason[result.reason] = (summary.unknownByReason[result.reason] ?? 0) + 1;
       progress.tick();
     };
     const byInputOrder = (a: CheckResult, b: CheckResult): number =>
-      (order.get(a.target) ?? 0) - (order.get(b.target) ?? 0) || (zoneOrder.get(a.zone) ?? 0) - (zoneOrder.get(b.zone) ?? 0);
+      (order.get(a.target) ?? 0) - (order.get(b.target) ?? 0) ||
+      (zoneOrder.get(a.zone) ?? 0) - (zoneOrder.get(b.zone) ?? 0);
 
     const results = runChecks(items, {
       resolver: engine.resolver,
@@ -178,7 +188,9 @@ export async function runCheckCommand(args: readonly string[], flags: CheckFlags
         first = false;
       }
       finish();
-      io.stdout.write(`\n],"zones":${JSON.stringify(healthList)},"summary":${JSON.stringify(summary)},"warnings":${JSON.stringify(warnings)}}\n`);
+      io.stdout.write(
+        `\n],"zones":${JSON.stringify(healthList)},"summary":${JSON.stringify(summary)},"warnings":${JSON.stringify(warnings)}}\n`,
+      );
     } else if (flags.json) {
       const all: CheckResult[] = [];
       for await (const result of results) {
@@ -187,7 +199,9 @@ export async function runCheckCommand(args: readonly string[], flags: CheckFlags
       }
       finish();
       all.sort(byInputOrder);
-      io.stdout.write(`${JSON.stringify({ results: all.map(toJson), zones: healthList, summary, warnings }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ results: all.map(toJson), zones: healthList, summary, warnings }, null, 2)}\n`,
+      );
     } else {
       // For people: only what needs attention is kept per result; clean lookups are counted.
       const notable: CheckResult[] = [];
@@ -195,7 +209,8 @@ export async function runCheckCommand(args: readonly string[], flags: CheckFlags
       for await (const result of results) {
         count(result);
         if (result.status !== 'clean' || result.codes.length > 0) notable.push(result);
-        if (result.status === 'clean') cleanCount.set(result.target, (cleanCount.get(result.target) ?? 0) + 1);
+        if (result.status === 'clean')
+          cleanCount.set(result.target, (cleanCount.get(result.target) ?? 0) + 1);
       }
       finish();
       notable.sort(byInputOrder);

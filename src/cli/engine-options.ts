@@ -9,8 +9,8 @@ import {
 } from '../dns/resolver-address.ts';
 import { UdpResolver } from '../dns/udp-resolver.ts';
 import { ErrorCode, UserError } from '../errors.ts';
-import { buildCatalog, type Catalog, selectZones } from '../zones/catalog.ts';
 import { builtinZones } from '../zones/builtin-zones.ts';
+import { buildCatalog, type Catalog, selectZones } from '../zones/catalog.ts';
 import { loadZoneFile } from '../zones/load-zone-file.ts';
 
 /** Flags shared by every command that queries DNSBLs. */
@@ -47,7 +47,10 @@ export function chooseServers(
   const fromSystem = configured.length === 0;
   const texts = fromSystem ? systemServers() : configured;
   if (texts.length === 0) {
-    throw new UserError(ErrorCode.DNSBL_RESOLVER_INVALID, 'no DNS resolver configured: pass --resolver HOST[:PORT]');
+    throw new UserError(
+      ErrorCode.DNSBL_RESOLVER_INVALID,
+      'no DNS resolver configured: pass --resolver HOST[:PORT]',
+    );
   }
   const servers = texts.map(parseResolverAddress);
   const warnings: string[] = [];

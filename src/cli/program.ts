@@ -19,16 +19,32 @@ const integer =
 function engineOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('-r, --resolver <host[:port]>', 'DNS resolver to query (repeatable; default: RBLWATCH_RESOLVERS or the system resolvers)')
-        .argParser(collect),
+      new Option(
+        '-r, --resolver <host[:port]>',
+        'DNS resolver to query (repeatable; default: RBLWATCH_RESOLVERS or the system resolvers)',
+      ).argParser(collect),
     )
-    .addOption(new Option('--timeout <ms>', `per-attempt DNS timeout (default ${engineDefaults.timeoutMs})`).argParser(integer(50, 60_000)))
-    .addOption(new Option('--retries <n>', `retries after the first attempt (default ${engineDefaults.retries})`).argParser(integer(0, 10)))
     .addOption(
-      new Option('-c, --concurrency <n>', `lookups in flight at once (default ${engineDefaults.concurrency})`).argParser(integer(1, 4096)),
+      new Option('--timeout <ms>', `per-attempt DNS timeout (default ${engineDefaults.timeoutMs})`).argParser(
+        integer(50, 60_000),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--retries <n>',
+        `retries after the first attempt (default ${engineDefaults.retries})`,
+      ).argParser(integer(0, 10)),
+    )
+    .addOption(
+      new Option(
+        '-c, --concurrency <n>',
+        `lookups in flight at once (default ${engineDefaults.concurrency})`,
+      ).argParser(integer(1, 4096)),
     )
     .option('--zones <file>', 'zone catalog file (YAML or JSON) replacing the built-in catalog')
-    .addOption(new Option('-z, --zone <name>', 'only this zone from the catalog (repeatable)').argParser(collect));
+    .addOption(
+      new Option('-z, --zone <name>', 'only this zone from the catalog (repeatable)').argParser(collect),
+    );
 }
 
 /**
@@ -51,10 +67,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     program
       .command('check')
       .description('look targets up on every DNSBL now: IPs, IPv4 ranges, domains, or - for stdin')
-      .argument('<targets...>', 'IPv4/IPv6 addresses, IPv4 CIDR ranges, domains; - reads one per line from stdin')
+      .argument(
+        '<targets...>',
+        'IPv4/IPv6 addresses, IPv4 CIDR ranges, domains; - reads one per line from stdin',
+      )
       .option('--json', 'print one JSON document for scripts')
       .addOption(
-        new Option('--max-cidr <prefix>', 'allow ranges up to this prefix length (default 24, at most 16)').argParser(integer(16, 32)),
+        new Option(
+          '--max-cidr <prefix>',
+          'allow ranges up to this prefix length (default 24, at most 16)',
+        ).argParser(integer(16, 32)),
       )
       .option('--resolve', "also check a domain's A, AAAA and MX hosts' addresses on the IP lists")
       .option('--no-progress', 'no progress bar on stderr'),
@@ -65,7 +87,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   engineOptions(
     program
       .command('zones')
-      .description('list the zone catalog; with --test, probe each zone through the resolver (RFC 5782 test points)')
+      .description(
+        'list the zone catalog; with --test, probe each zone through the resolver (RFC 5782 test points)',
+      )
       .option('--test', "probe each zone's test points and show its health")
       .option('--json', 'print JSON for scripts'),
   ).action(async (flags) => {
@@ -85,7 +109,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`rblwatch: ${error.message}\n`);
       return ExitCode.usage;
     }
-    const detail = error instanceof AppError ? `${error.code}: ${error.message}` : String((error as Error)?.stack ?? error);
+    const detail =
+      error instanceof AppError
+        ? `${error.code}: ${error.message}`
+        : String((error as Error)?.stack ?? error);
     io.stderr.write(`rblwatch: internal error: ${detail}\n`);
     return ExitCode.software;
   }

@@ -18,7 +18,8 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }
 
-const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string): string =>
+  `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * The people-facing report: unhealthy zones first (their lookups are not repeated per target), then each target
@@ -31,7 +32,11 @@ export function renderCheckTable(input: CheckTableInput): string {
   const unhealthy = input.health.filter((h) => h.health !== 'ok' && h.health !== 'untested');
   if (unhealthy.length > 0) {
     if (unhealthy.length === input.health.length && unhealthy.every((h) => h.health === 'unreachable')) {
-      lines.push(style.unknown(`No answer from ${summary.resolvers.join(', ')}: is the resolver running? Every result is unknown.`));
+      lines.push(
+        style.unknown(
+          `No answer from ${summary.resolvers.join(', ')}: is the resolver running? Every result is unknown.`,
+        ),
+      );
     }
     lines.push(style.bold('Zones not fully trusted in this run:'));
     const width = Math.max(...unhealthy.map((h) => h.zone.length));
@@ -42,7 +47,9 @@ export function renderCheckTable(input: CheckTableInput): string {
           : report.health === 'no-test-point'
             ? 'results kept, unverified'
             : 'not queried, results unknown';
-      lines.push(`  ${style.unknown(report.health.padEnd(13))} ${report.zone.padEnd(width)}  ${printable(report.detail)} (${effect})`);
+      lines.push(
+        `  ${style.unknown(report.health.padEnd(13))} ${report.zone.padEnd(width)}  ${printable(report.detail)} (${effect})`,
+      );
     }
     lines.push('');
   }
@@ -74,7 +81,9 @@ export function renderCheckTable(input: CheckTableInput): string {
     lines.push('');
   }
 
-  const cleanEverywhere = [...input.order.keys()].filter((t) => !byTarget.has(t) && (input.cleanCount.get(t) ?? 0) > 0);
+  const cleanEverywhere = [...input.order.keys()].filter(
+    (t) => !byTarget.has(t) && (input.cleanCount.get(t) ?? 0) > 0,
+  );
   if (cleanEverywhere.length > 0) {
     const shown = cleanEverywhere.slice(0, 10).join(', ');
     const more = cleanEverywhere.length > 10 ? ` and ${cleanEverywhere.length - 10} more` : '';

@@ -23,5 +23,11 @@ export function makeStyle(enabled: boolean): Style {
     (format: Format) =>
     (text: string): string =>
       enabled ? styleText(format, text) : text;
-  return { listed: paint('red'), unknown: paint('yellow'), clean: paint('green'), bold: paint('bold'), dim: paint('dim') };
+  return {
+    listed: paint('red'),
+    unknown: paint('yellow'),
+    clean: paint('green'),
+    bold: paint('bold'),
+    dim: paint('dim'),
+  };
 }

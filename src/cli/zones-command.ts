@@ -39,15 +39,22 @@ export async function runZonesCommand(flags: ZonesFlags, io: CliIo): Promise<num
   try {
     if (flags.test) for (const warning of engine.warnings) io.stderr.write(`warning: ${warning}\n`);
     const zones = engine.catalog.zones;
-    const health = flags.test ? await probeZones(zones, engine.resolver) : new Map<string, ZoneHealthReport>();
+    const health = flags.test
+      ? await probeZones(zones, engine.resolver)
+      : new Map<string, ZoneHealthReport>();
     if (flags.json) {
-      io.stdout.write(`${JSON.stringify({ zones: zones.map((z) => zoneJson(z, health.get(z.zone))) }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ zones: zones.map((z) => zoneJson(z, health.get(z.zone))) }, null, 2)}\n`,
+      );
     } else {
       const style = makeStyle(colourWanted(io));
       const width = Math.max(...zones.map((z) => z.zone.length));
       const lines = zones.map((zone) => {
         const report = health.get(zone.zone);
-        const needs = [zone.needsKey ? 'needs key' : '', zone.needsRegistration ? 'needs registered resolver' : '']
+        const needs = [
+          zone.needsKey ? 'needs key' : '',
+          zone.needsRegistration ? 'needs registered resolver' : '',
+        ]
           .filter(Boolean)
           .join(', ');
         const healthText = report
@@ -56,12 +63,15 @@ export async function runZonesCommand(flags: ZonesFlags, io: CliIo): Promise<num
             )
           : '';
         const base = `${healthText}${zone.zone.padEnd(width)}  ${zone.kind.padEnd(6)} ${zone.severity.padEnd(8)} ${zone.name}`;
-        const extra = [needs, report && report.health !== 'ok' ? printable(report.detail) : ''].filter(Boolean);
+        const extra = [needs, report && report.health !== 'ok' ? printable(report.detail) : ''].filter(
+          Boolean,
+        );
         return extra.length ? `${base}  (${extra.join('; ')})` : base;
       });
       io.stdout.write(`${lines.join('\n')}\n`);
     }
-    if (flags.test && [...health.values()].some((report) => broken.has(report.health))) return ExitCode.unknown;
+    if (flags.test && [...health.values()].some((report) => broken.has(report.health)))
+      return ExitCode.unknown;
     return ExitCode.ok;
   } finally {
     await engine.resolver.close();

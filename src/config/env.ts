@@ -29,13 +29,18 @@ export interface EngineEnv {
 /** Read and validate the engine's environment. Empty strings count as unset, as in `.env` files. */
 export function readEngineEnv(env: NodeJS.ProcessEnv = process.env): EngineEnv {
   const present = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key.startsWith('RBLWATCH_') && value !== undefined && value !== ''),
+    Object.entries(env).filter(
+      ([key, value]) => key.startsWith('RBLWATCH_') && value !== undefined && value !== '',
+    ),
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'environment');
-    throw new UserError(ErrorCode.CONFIG_INVALID, `environment variable ${key}: ${issue?.message ?? 'invalid'}`);
+    throw new UserError(
+      ErrorCode.CONFIG_INVALID,
+      `environment variable ${key}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   const data = parsed.data;
   return Object.freeze({

@@ -33,7 +33,10 @@ function readCode(zone: Zone, code: string): ZoneCode | 'outside' | undefined {
   const declared = table?.[code];
   if (declared) return declared;
   if (code.startsWith('127.255.255.')) {
-    return { class: 'error', meaning: errorRangeMeanings[code] ?? 'error: reserved error range 127.255.255.0/24' };
+    return {
+      class: 'error',
+      meaning: errorRangeMeanings[code] ?? 'error: reserved error range 127.255.255.0/24',
+    };
   }
   // 127.0.0.1 is the RFC 5782 must-not-list point and the answer some lists give to refused queries.
   if (code === '127.0.0.1') return undefined;
@@ -75,7 +78,10 @@ function unknown(reason: UnknownReason, detail: string, codes: readonly string[]
  */
 export function classifyAnswer(response: DnsResponse, zone: Zone): Classification {
   if (response.kind === 'timeout') {
-    return unknown('timeout', `no reply after ${response.attempts} attempt${response.attempts === 1 ? '' : 's'}`);
+    return unknown(
+      'timeout',
+      `no reply after ${response.attempts} attempt${response.attempts === 1 ? '' : 's'}`,
+    );
   }
   if (response.kind === 'error') return unknown('dns-error', response.message);
   switch (response.rcode) {
@@ -98,11 +104,17 @@ export function classifyAnswer(response: DnsResponse, zone: Zone): Classificatio
   for (const code of codes) {
     const read = readCode(zone, code);
     if (read === 'outside') {
-      return unknown('bad-answer', `answer ${code} is outside 127.0.0.0/8 (a resolver rewriting answers?)`, codes);
+      return unknown(
+        'bad-answer',
+        `answer ${code} is outside 127.0.0.0/8 (a resolver rewriting answers?)`,
+        codes,
+      );
     }
     if (read === undefined) {
       const why =
-        code === '127.0.0.1' ? 'answer 127.0.0.1 is never a listing' : `answer ${code} is not in the zone's code table`;
+        code === '127.0.0.1'
+          ? 'answer 127.0.0.1 is never a listing'
+          : `answer ${code} is not in the zone's code table`;
       return unknown('bad-answer', why, codes);
     }
     meanings.push(read.meaning);
@@ -110,7 +122,14 @@ export function classifyAnswer(response: DnsResponse, zone: Zone): Classificatio
   }
   const errorAt = classes.indexOf('error');
   if (errorAt !== -1) {
-    return { status: 'unknown', reason: 'error-code', detail: `${codes[errorAt]}: ${meanings[errorAt]}`, codes, meanings, classes };
+    return {
+      status: 'unknown',
+      reason: 'error-code',
+      detail: `${codes[errorAt]}: ${meanings[errorAt]}`,
+      codes,
+      meanings,
+      classes,
+    };
   }
   const status: CheckStatus = classes.includes('listed') ? 'listed' : 'clean';
   return { status, codes, meanings, classes };

@@ -1,10 +1,10 @@
-import { randomInt } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import type { DnsResolver, DnsResponse, QueryType } from './dns-resolver.ts';
 import { formatResolverAddress, type ResolverAddress } from './resolver-address.ts';
 import { queryTcp } from './tcp-query.ts';
-import { DnsWireError, type DnsMessage, decodeMessage, encodeQuery, RecordType, rcodeName } from './wire.ts';
+import { type DnsMessage, DnsWireError, decodeMessage, encodeQuery, RecordType, rcodeName } from './wire.ts';
 
 export interface UdpResolverOptions {
   /** Servers in order of preference; retries move to the next one. At least one. */
@@ -14,184 +14,293 @@ export interface UdpResolverOptions {
   /** Further attempts after the first, on timeout (and on SERVFAIL/REFUSED while another server is left). */
   readonly retries?: number;
   /**
-   * UDP sockets per address family. Several source ports make spoofed answers harder to land and spread load
-   * over the kernel's socket buffers; each socket multiplexes up to 65,536 questions by id.
+   * UDP sockets per server. Several source ports make spoofed answers harder to land and spread load over the
+   * kernel's socket buffers; each socket multiplexes up to 65,536 questions by id.
    */
   readonly sockets?: number;
+}
+
+export interface UdpResolverStats {
+  /** Questions asked. */
+  readonly queries: number;
+  /** UDP packets sent, first attempts and retries. */
+  readonly packetsSent: number;
+  readonly retries: number;
+  /** Attempts that got no reply in time. */
+  readonly timeouts: number;
+  /** Questions re-asked over TCP after a truncated reply. */
+  readonly tcp: number;
 }
 
 interface Pending {
   readonly name: string;
   readonly type: number;
-  readonly typeName: QueryType;
   readonly packet: Buffer;
-  attempt: number;
-  server: ResolverAddress;
-  serverKey: string;
-  timer: NodeJS.Timeout | undefined;
   readonly resolve: (response: DnsResponse) => void;
+  attempt: number;
+  server: ServerSlots;
   slot: SocketSlot | undefined;
   id: number;
-  /** Servers that answered SERVFAIL/REFUSED: their answer is kept in case no other server does better. */
+  /** Deadline of the current attempt (ms, performance clock); 0 once the attempt is over. */
+  deadline: number;
+  /** Bumped on every send, so a deadline entry of an earlier attempt is recognised as stale. */
+  sequence: number;
+  /** A SERVFAIL/REFUSED kept in case no other server does better. */
   fallback: DnsResponse | undefined;
 }
 
 interface SocketSlot {
   readonly socket: dgram.Socket;
   readonly pending: Map<number, Pending>;
+  /** Packets waiting for `connect()` to finish. */
+  queued: Pending[] | undefined;
+}
+
+interface ServerSlots {
+  readonly address: ResolverAddress;
+  readonly key: string;
+  slots: SocketSlot[] | undefined;
+  next: number;
 }
 
 /**
  * A DNS stub resolver over UDP (TCP when a reply is truncated) for high-volume DNSBL lookups.
  *
  * Why not `node:dns`: c-ares hides the reply's rcode behind error strings, retries SERVFAIL on its own terms and
- * cannot report per-answer detail; a scan also needs thousands of questions in flight on a handful of sockets.
- * Replies are accepted only from the server asked, with the id and question echoed (RFC 5452 §9.1).
+ * cannot report per-answer detail; a scan also needs hundreds of questions in flight on a handful of sockets.
+ *
+ * Sockets are connected to their server, so the kernel drops datagrams from anyone else; a reply must also echo
+ * the random id and the question (RFC 5452 §9.1). All attempts share one timeout, so deadlines expire in send order
+ * and one timer over a FIFO queue replaces a timer per packet.
  */
 export class UdpResolver implements DnsResolver {
-  readonly #servers: readonly ResolverAddress[];
+  readonly #servers: readonly ServerSlots[];
   readonly #timeoutMs: number;
   readonly #retries: number;
   readonly #socketCount: number;
-  readonly #slots = new Map<4 | 6, SocketSlot[]>();
-  #nextSlot = 0;
   #closed = false;
+  readonly #stats = { queries: 0, packetsSent: 0, retries: 0, timeouts: 0, tcp: 0 };
   readonly #tcpInFlight = new Set<AbortController>();
+  /**
+   * Attempts in deadline order as parallel arrays of (socket, id, sequence, deadline). Entries point at the
+   * question by socket and id rather than holding it, so an answered question is garbage as soon as it is
+   * answered; stale entries (answered, or re-sent since) are skipped when reached.
+   */
+  #queueSlots: SocketSlot[] = [];
+  #queueIds: number[] = [];
+  #queueSequences: number[] = [];
+  #queueDeadlines: number[] = [];
+  #queueHead = 0;
+  #sequence = 0;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #ids = new Uint16Array(4096);
+  #idCursor = this.#ids.length;
 
   constructor(options: UdpResolverOptions) {
     if (options.servers.length === 0) throw new RangeError('UdpResolver needs at least one server');
-    this.#servers = options.servers;
+    this.#servers = options.servers.map((address) => ({
+      address,
+      key: formatResolverAddress(address),
+      slots: undefined,
+      next: 0,
+    }));
     this.#timeoutMs = options.timeoutMs ?? 2000;
     this.#retries = options.retries ?? 2;
-    this.#socketCount = Math.max(1, options.sockets ?? 4);
+    this.#socketCount = Math.max(1, options.sockets ?? 2);
+  }
+
+  /** Counters since creation. */
+  get stats(): UdpResolverStats {
+    return { ...this.#stats };
   }
 
   query(name: string, typeName: QueryType): Promise<DnsResponse> {
+    this.#stats.queries++;
     if (this.#closed) return Promise.resolve({ kind: 'error', message: 'resolver closed' });
     let packet: Buffer;
-    const type = RecordType[typeName];
     try {
-      packet = encodeQuery(0, name, type);
+      packet = encodeQuery(0, name, RecordType[typeName]);
     } catch (error) {
       return Promise.resolve({ kind: 'error', message: (error as Error).message });
     }
     return new Promise<DnsResponse>((resolve) => {
-      const server = this.#servers[0] as ResolverAddress;
-      const pending: Pending = {
-        name: name.toLowerCase().replace(/\.$/, ''),
-        type,
-        typeName,
+      this.#send({
+        name: name.endsWith('.') ? name.slice(0, -1).toLowerCase() : name.toLowerCase(),
+        type: RecordType[typeName],
         packet,
-        attempt: 0,
-        server,
-        serverKey: formatResolverAddress(server),
-        timer: undefined,
         resolve,
+        attempt: 0,
+        server: this.#servers[0] as ServerSlots,
         slot: undefined,
         id: 0,
+        deadline: 0,
+        sequence: 0,
         fallback: undefined,
-      };
-      this.#send(pending);
+      });
     });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#timer);
     for (const controller of this.#tcpInFlight) controller.abort();
     const closing: Promise<void>[] = [];
-    for (const slots of this.#slots.values()) {
-      for (const slot of slots) {
-        for (const pending of slot.pending.values()) {
-          clearTimeout(pending.timer);
+    for (const server of this.#servers) {
+      for (const slot of server.slots ?? []) {
+        for (const pending of slot.pending.values())
           pending.resolve({ kind: 'error', message: 'resolver closed' });
-        }
+        for (const pending of slot.queued ?? [])
+          pending.resolve({ kind: 'error', message: 'resolver closed' });
         slot.pending.clear();
         closing.push(new Promise((done) => slot.socket.close(() => done())));
       }
+      server.slots = undefined;
     }
-    this.#slots.clear();
+    this.#queueSlots = [];
     await Promise.all(closing);
   }
 
-  #slotFor(server: ResolverAddress): SocketSlot {
-    const family = isIP(server.host) === 6 ? 6 : 4;
-    let slots = this.#slots.get(family);
-    if (!slots) {
-      slots = [];
-      for (let i = 0; i < this.#socketCount; i++) slots.push(this.#openSocket(family));
-      this.#slots.set(family, slots);
+  #nextId(): number {
+    if (this.#idCursor >= this.#ids.length) {
+      randomFillSync(this.#ids);
+      this.#idCursor = 0;
     }
-    this.#nextSlot = (this.#nextSlot + 1) % slots.length;
-    return slots[this.#nextSlot] as SocketSlot;
+    return this.#ids[this.#idCursor++] as number;
   }
 
-  #openSocket(family: 4 | 6): SocketSlot {
-    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
-    const slot: SocketSlot = { socket, pending: new Map() };
-    socket.on('message', (message, remote) => this.#onMessage(slot, message, remote));
-    // Unconnected UDP sockets only report local send problems here; a lost reply shows up as a timeout.
+  #slotFor(server: ServerSlots): SocketSlot {
+    if (!server.slots) {
+      server.slots = [];
+      for (let i = 0; i < this.#socketCount; i++) server.slots.push(this.#openSocket(server.address));
+    }
+    server.next = (server.next + 1) % server.slots.length;
+    return server.slots[server.next] as SocketSlot;
+  }
+
+  #openSocket(address: ResolverAddress): SocketSlot {
+    const socket = dgram.createSocket({ type: isIP(address.host) === 6 ? 'udp6' : 'udp4' });
+    const slot: SocketSlot = { socket, pending: new Map(), queued: [] };
+    socket.on('message', (message) => this.#onMessage(slot, message));
+    // ICMP errors (port unreachable) surface here on a connected socket; the attempt then simply times out.
     socket.on('error', () => {});
-    socket.bind(0);
+    socket.connect(address.port, address.host, () => {
+      const queued = slot.queued ?? [];
+      slot.queued = undefined;
+      for (const pending of queued) this.#transmit(slot, pending);
+    });
     return slot;
   }
 
   #send(pending: Pending): void {
     const slot = this.#slotFor(pending.server);
-    let id = randomInt(0, 0x10000);
+    let id = this.#nextId();
     while (slot.pending.has(id)) id = (id + 1) & 0xffff;
     pending.id = id;
     pending.slot = slot;
     pending.packet.writeUInt16BE(id, 0);
     slot.pending.set(id, pending);
-    pending.timer = setTimeout(() => this.#onTimeout(pending), this.#timeoutMs);
-    slot.socket.send(pending.packet, pending.server.port, pending.server.host, (error) => {
-      if (error && slot.pending.get(id) === pending) {
-        // A local send failure (no route, buffer full) counts as a failed attempt, like a lost packet.
-        clearTimeout(pending.timer);
-        slot.pending.delete(id);
-        this.#retryOr(pending, { kind: 'error', message: `send failed: ${error.message}` });
-      }
-    });
+    pending.deadline = performance.now() + this.#timeoutMs;
+    pending.sequence = ++this.#sequence;
+    this.#queueSlots.push(slot);
+    this.#queueIds.push(id);
+    this.#queueSequences.push(pending.sequence);
+    this.#queueDeadlines.push(pending.deadline);
+    if (!this.#timer) this.#armTimer();
+    this.#stats.packetsSent++;
+    if (slot.queued) slot.queued.push(pending);
+    else this.#transmit(slot, pending);
   }
 
-  #onTimeout(pending: Pending): void {
-    pending.slot?.pending.delete(pending.id);
-    this.#retryOr(pending, { kind: 'timeout', attempts: pending.attempt + 1 });
+  #transmit(slot: SocketSlot, pending: Pending): void {
+    // No per-packet callback: without one Node sends synchronously (uv_udp_try_send), which is what lets a scan
+    // reach tens of thousands of lookups per second. A local send failure shows up as a timeout and a retry.
+    slot.socket.send(pending.packet);
+  }
+
+  /** The live question behind queue entry `index`, if its attempt is still waiting for a reply. */
+  #liveAt(index: number): Pending | undefined {
+    const pending = this.#queueSlots[index]?.pending.get(this.#queueIds[index] as number);
+    return pending && pending.sequence === this.#queueSequences[index] ? pending : undefined;
+  }
+
+  #armTimer(): void {
+    while (this.#queueHead < this.#queueSlots.length) {
+      if (this.#liveAt(this.#queueHead)) {
+        const delay = (this.#queueDeadlines[this.#queueHead] as number) - performance.now();
+        this.#timer = setTimeout(() => this.#expire(), Math.ceil(Math.max(0, delay)));
+        return;
+      }
+      this.#queueHead++;
+    }
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    while (this.#queueHead < this.#queueSlots.length) {
+      const pending = this.#liveAt(this.#queueHead);
+      if (pending && pending.deadline > now) break;
+      this.#queueHead++;
+      if (!pending) continue;
+      this.#endAttempt(pending);
+      this.#stats.timeouts++;
+      this.#retryOr(pending, { kind: 'timeout', attempts: pending.attempt + 1 });
+    }
+    // Drop the consumed prefix now and then so the queue does not grow for the life of a long scan.
+    if (this.#queueHead > 4096 && this.#queueHead * 2 > this.#queueSlots.length) {
+      const head = this.#queueHead;
+      this.#queueSlots = this.#queueSlots.slice(head);
+      this.#queueIds = this.#queueIds.slice(head);
+      this.#queueSequences = this.#queueSequences.slice(head);
+      this.#queueDeadlines = this.#queueDeadlines.slice(head);
+      this.#queueHead = 0;
+    }
+    if (!this.#closed && !this.#timer) this.#armTimer();
+  }
+
+  #endAttempt(pending: Pending): void {
+    pending.deadline = 0;
+    if (pending.slot?.pending.get(pending.id) === pending) pending.slot.pending.delete(pending.id);
   }
 
   /** Move to the next attempt (next server, round robin) or finish with `outcome`. */
   #retryOr(pending: Pending, outcome: DnsResponse): void {
-    if (this.#closed) return pending.resolve({ kind: 'error', message: 'resolver closed' });
+    if (this.#closed) {
+      pending.resolve({ kind: 'error', message: 'resolver closed' });
+      return;
+    }
     if (pending.attempt >= this.#retries) {
-      return pending.resolve(pending.fallback ?? outcome);
+      pending.resolve(pending.fallback ?? outcome);
+      return;
     }
     pending.attempt++;
-    const server = this.#servers[pending.attempt % this.#servers.length] as ResolverAddress;
-    pending.server = server;
-    pending.serverKey = formatResolverAddress(server);
+    this.#stats.retries++;
+    pending.server = this.#servers[pending.attempt % this.#servers.length] as ServerSlots;
     this.#send(pending);
   }
 
-  #onMessage(slot: SocketSlot, message: Buffer, remote: dgram.RemoteInfo): void {
+  #onMessage(slot: SocketSlot, message: Buffer): void {
     if (message.length < 12) return;
     const pending = slot.pending.get(message.readUInt16BE(0));
     if (!pending) return;
-    if (remote.port !== pending.server.port || normalizeHost(remote.address) !== pending.server.host) return;
     let decoded: DnsMessage;
     try {
       decoded = decodeMessage(message);
     } catch (error) {
       if (!(error instanceof DnsWireError)) throw error;
-      this.#finish(slot, pending);
-      pending.resolve({ kind: 'error', message: `malformed reply from ${pending.serverKey}: ${error.message}` });
+      this.#endAttempt(pending);
+      pending.resolve({
+        kind: 'error',
+        message: `malformed reply from ${pending.server.key}: ${error.message}`,
+      });
       return;
     }
     const question = decoded.questions[0];
     // An answer to some other question (late, spoofed, or a confused middlebox) is ignored, not trusted.
     if (!decoded.response || decoded.questions.length !== 1 || !question) return;
     if (question.type !== pending.type || question.name.toLowerCase() !== pending.name) return;
-    this.#finish(slot, pending);
+    this.#endAttempt(pending);
     if (decoded.truncated) {
       void this.#queryOverTcp(pending);
       return;
@@ -199,17 +308,12 @@ export class UdpResolver implements DnsResolver {
     this.#answer(pending, decoded);
   }
 
-  #finish(slot: SocketSlot, pending: Pending): void {
-    clearTimeout(pending.timer);
-    slot.pending.delete(pending.id);
-  }
-
   #answer(pending: Pending, decoded: DnsMessage): void {
     const response: DnsResponse = {
       kind: 'answer',
       rcode: rcodeName(decoded.rcode),
       records: decoded.answers,
-      server: pending.serverKey,
+      server: pending.server.key,
     };
     // Another server may know better than one that failed; a single server's SERVFAIL is its final word.
     const failed = response.rcode === 'SERVFAIL' || response.rcode === 'REFUSED';
@@ -222,10 +326,16 @@ export class UdpResolver implements DnsResolver {
   }
 
   async #queryOverTcp(pending: Pending): Promise<void> {
+    this.#stats.tcp++;
     const controller = new AbortController();
     this.#tcpInFlight.add(controller);
     try {
-      const result = await queryTcp(pending.server, pending.packet, this.#timeoutMs, controller.signal);
+      const result = await queryTcp(
+        pending.server.address,
+        pending.packet,
+        this.#timeoutMs,
+        controller.signal,
+      );
       if (this.#closed) return pending.resolve({ kind: 'error', message: 'resolver closed' });
       if (result.kind === 'message') {
         const question = result.message.questions[0];
@@ -234,15 +344,12 @@ export class UdpResolver implements DnsResolver {
         }
         return this.#retryOr(pending, { kind: 'error', message: 'TCP reply did not match the question' });
       }
-      this.#retryOr(pending, result.kind === 'timeout' ? { kind: 'timeout', attempts: pending.attempt + 1 } : result);
+      this.#retryOr(
+        pending,
+        result.kind === 'timeout' ? { kind: 'timeout', attempts: pending.attempt + 1 } : result,
+      );
     } finally {
       this.#tcpInFlight.delete(controller);
     }
   }
-}
-
-/** `::ffff:127.0.0.1` (an IPv4 reply on a dual-stack socket) compares equal to `127.0.0.1`. */
-function normalizeHost(address: string): string {
-  const lower = address.toLowerCase();
-  return lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
 }

@@ -27,7 +27,10 @@ function readListed(point: string, answer: Classification): { health: ZoneHealth
   return { health: 'no-test-point', detail: `must-list point ${point} ${seen}` };
 }
 
-function readFailure(point: string, answer: Classification): { health: ZoneHealth; detail: string } | undefined {
+function readFailure(
+  point: string,
+  answer: Classification,
+): { health: ZoneHealth; detail: string } | undefined {
   switch (answer.reason) {
     case 'refused':
     case 'error-code':

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import type { Target } from '../domain/target.ts';
 import { compressIpv6 } from '../dns/wire.ts';
+import type { Target } from '../domain/target.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 
 /** What one line of user input names: a single target, or an IPv4 range to expand. */

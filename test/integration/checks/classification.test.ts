@@ -1,10 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckTarget, probeZones, runChecks } from '../../../src/checks/run-check.ts';
-import type { CheckResult } from '../../../src/domain/check-result.ts';
-import type { Zone } from '../../../src/domain/zone.ts';
 import { parseResolverAddress } from '../../../src/dns/resolver-address.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
-import { type FakeDnsServer, type FakeHandler, serveZoneData, startFakeDnsServer, type ZoneData } from '../../helpers/fake-dns-server.ts';
+import type { CheckResult } from '../../../src/domain/check-result.ts';
+import type { Zone } from '../../../src/domain/zone.ts';
+import {
+  type FakeDnsServer,
+  type FakeHandler,
+  serveZoneData,
+  startFakeDnsServer,
+  type ZoneData,
+} from '../../helpers/fake-dns-server.ts';
 import { makeZone } from '../../helpers/zones.ts';
 
 /**
@@ -39,7 +45,8 @@ async function check(zones: Zone[], targets: string[], handler: FakeHandler): Pr
         : { kind: 'domain', value },
   }));
   const results: CheckResult[] = [];
-  for await (const result of runChecks(items, { resolver, zones, health, concurrency: 8 })) results.push(result);
+  for await (const result of runChecks(items, { resolver, zones, health, concurrency: 8 }))
+    results.push(result);
   return results;
 }
 
@@ -58,10 +65,17 @@ const plain = makeZone({ zone: 'plain.test' });
 
 describe('classification against a DNS server on loopback', () => {
   it('listed: every returned code with its meaning, the TXT reason and the delist link', async () => {
-    const [result] = await check([coded], ['203.0.113.7'], serveZoneData({
-      ...healthy('coded.test'),
-      '7.113.0.203.coded.test': { A: ['127.0.0.2', '127.0.0.4', '127.0.0.2'], TXT: ['Listed since 2026-11-01'] },
-    }));
+    const [result] = await check(
+      [coded],
+      ['203.0.113.7'],
+      serveZoneData({
+        ...healthy('coded.test'),
+        '7.113.0.203.coded.test': {
+          A: ['127.0.0.2', '127.0.0.4', '127.0.0.2'],
+          TXT: ['Listed since 2026-11-01'],
+        },
+      }),
+    );
     expect(result).toMatchObject({
       target: '203.0.113.7',
       zone: 'coded.test',
@@ -75,29 +89,44 @@ describe('classification against a DNS server on loopback', () => {
   });
 
   it('clean: NXDOMAIN, and NOERROR with no A record', async () => {
-    const results = await check([plain], ['192.0.2.1', '192.0.2.2'], serveZoneData({
-      ...healthy('plain.test'),
-      '2.2.0.192.plain.test': { TXT: ['stray text without an address'] },
-    }));
+    const results = await check(
+      [plain],
+      ['192.0.2.1', '192.0.2.2'],
+      serveZoneData({
+        ...healthy('plain.test'),
+        '2.2.0.192.plain.test': { TXT: ['stray text without an address'] },
+      }),
+    );
     expect(results.map((r) => [r.target, r.status, r.codes.length])).toEqual(
-      expect.arrayContaining([['192.0.2.1', 'clean', 0], ['192.0.2.2', 'clean', 0]]),
+      expect.arrayContaining([
+        ['192.0.2.1', 'clean', 0],
+        ['192.0.2.2', 'clean', 0],
+      ]),
     );
   });
 
   it('asks for TXT only when the A answer is a listing', async () => {
-    await check([plain], ['192.0.2.1', '192.0.2.9'], serveZoneData({
-      ...healthy('plain.test'),
-      '9.2.0.192.plain.test': { A: ['127.0.0.2'], TXT: ['why'] },
-    }));
+    await check(
+      [plain],
+      ['192.0.2.1', '192.0.2.9'],
+      serveZoneData({
+        ...healthy('plain.test'),
+        '9.2.0.192.plain.test': { A: ['127.0.0.2'], TXT: ['why'] },
+      }),
+    );
     const txt = server.questions.filter((q) => q.type === 'TXT').map((q) => q.name);
     expect(txt).toEqual(['9.2.0.192.plain.test']);
   });
 
   it('a zone without a code table: any 127/8 answer but 127.0.0.1 and 127.255.255.0/24 is listed', async () => {
-    const [result] = await check([plain], ['192.0.2.3'], serveZoneData({
-      ...healthy('plain.test'),
-      '3.2.0.192.plain.test': { A: ['127.0.0.77'] },
-    }));
+    const [result] = await check(
+      [plain],
+      ['192.0.2.3'],
+      serveZoneData({
+        ...healthy('plain.test'),
+        '3.2.0.192.plain.test': { A: ['127.0.0.77'] },
+      }),
+    );
     expect(result).toMatchObject({ status: 'listed', codes: ['127.0.0.77'], meanings: ['listed'] });
   });
 
@@ -110,29 +139,41 @@ describe('classification against a DNS server on loopback', () => {
     ['146.112.61.108', 'bad-answer', 'outside 127.0.0.0/8'],
   ])('answer %s is unknown (%s), never listed', async (code, reason, detail) => {
     for (const zone of [plain, coded]) {
-      const [result] = await check([zone], ['192.0.2.4'], serveZoneData({
-        ...healthy(zone.zone),
-        [`4.2.0.192.${zone.zone}`]: { A: [code] },
-      }));
+      const [result] = await check(
+        [zone],
+        ['192.0.2.4'],
+        serveZoneData({
+          ...healthy(zone.zone),
+          [`4.2.0.192.${zone.zone}`]: { A: [code] },
+        }),
+      );
       expect(result).toMatchObject({ status: 'unknown', reason });
       expect(result?.detail).toContain(detail);
     }
   });
 
   it('a listed code next to an error code is still unknown', async () => {
-    const [result] = await check([plain], ['192.0.2.5'], serveZoneData({
-      ...healthy('plain.test'),
-      '5.2.0.192.plain.test': { A: ['127.0.0.2', '127.255.255.254'] },
-    }));
+    const [result] = await check(
+      [plain],
+      ['192.0.2.5'],
+      serveZoneData({
+        ...healthy('plain.test'),
+        '5.2.0.192.plain.test': { A: ['127.0.0.2', '127.255.255.254'] },
+      }),
+    );
     expect(result).toMatchObject({ status: 'unknown', reason: 'error-code' });
   });
 
   it("with a code table: the zone's error codes are unknown, undeclared codes are bad answers", async () => {
-    const results = await check([coded], ['192.0.2.6', '192.0.2.7'], serveZoneData({
-      ...healthy('coded.test'),
-      '6.2.0.192.coded.test': { A: ['127.0.0.99'] },
-      '7.2.0.192.coded.test': { A: ['127.0.0.3'] },
-    }));
+    const results = await check(
+      [coded],
+      ['192.0.2.6', '192.0.2.7'],
+      serveZoneData({
+        ...healthy('coded.test'),
+        '6.2.0.192.coded.test': { A: ['127.0.0.99'] },
+        '7.2.0.192.coded.test': { A: ['127.0.0.3'] },
+      }),
+    );
     const byTarget = Object.fromEntries(results.map((r) => [r.target, r]));
     expect(byTarget['192.0.2.6']).toMatchObject({ status: 'unknown', reason: 'error-code' });
     expect(byTarget['192.0.2.6']?.detail).toContain('over quota');
@@ -141,14 +182,26 @@ describe('classification against a DNS server on loopback', () => {
   });
 
   it('allow and info codes are not listings: clean, with the codes kept', async () => {
-    const results = await check([coded], ['192.0.2.8', '192.0.2.9'], serveZoneData({
-      ...healthy('coded.test'),
-      '8.2.0.192.coded.test': { A: ['127.0.0.10'] },
-      '9.2.0.192.coded.test': { A: ['127.0.0.20'] },
-    }));
+    const results = await check(
+      [coded],
+      ['192.0.2.8', '192.0.2.9'],
+      serveZoneData({
+        ...healthy('coded.test'),
+        '8.2.0.192.coded.test': { A: ['127.0.0.10'] },
+        '9.2.0.192.coded.test': { A: ['127.0.0.20'] },
+      }),
+    );
     const byTarget = Object.fromEntries(results.map((r) => [r.target, r]));
-    expect(byTarget['192.0.2.8']).toMatchObject({ status: 'clean', codes: ['127.0.0.10'], classes: ['info'] });
-    expect(byTarget['192.0.2.9']).toMatchObject({ status: 'clean', codes: ['127.0.0.20'], classes: ['allow'] });
+    expect(byTarget['192.0.2.8']).toMatchObject({
+      status: 'clean',
+      codes: ['127.0.0.10'],
+      classes: ['info'],
+    });
+    expect(byTarget['192.0.2.9']).toMatchObject({
+      status: 'clean',
+      codes: ['127.0.0.20'],
+      classes: ['allow'],
+    });
     expect(server.questions.filter((q) => q.type === 'TXT')).toHaveLength(0);
   });
 
@@ -164,12 +217,16 @@ describe('classification against a DNS server on loopback', () => {
         '127.0.0.16': { class: 'listed', meaning: 'malware' },
       },
     });
-    const results = await check([surbl], ['a.example', 'b.example', 'c.example'], serveZoneData({
-      'test.multi.test': { A: ['127.0.0.8'] },
-      'a.example.multi.test': { A: ['127.0.0.24'] },
-      'b.example.multi.test': { A: ['127.0.0.1'] },
-      'c.example.multi.test': { A: ['127.0.0.2'] },
-    }));
+    const results = await check(
+      [surbl],
+      ['a.example', 'b.example', 'c.example'],
+      serveZoneData({
+        'test.multi.test': { A: ['127.0.0.8'] },
+        'a.example.multi.test': { A: ['127.0.0.24'] },
+        'b.example.multi.test': { A: ['127.0.0.1'] },
+        'c.example.multi.test': { A: ['127.0.0.2'] },
+      }),
+    );
     const byTarget = Object.fromEntries(results.map((r) => [r.target, r]));
     expect(byTarget['a.example']).toMatchObject({ status: 'listed', meanings: ['phishing + malware'] });
     expect(byTarget['b.example']).toMatchObject({ status: 'unknown', reason: 'error-code' });
@@ -209,7 +266,11 @@ describe('classification against a DNS server on loopback', () => {
   });
 
   it('asks each question once per run', async () => {
-    await check([plain, coded], ['192.0.2.1', '192.0.2.2'], serveZoneData({ ...healthy('plain.test'), ...healthy('coded.test') }));
+    await check(
+      [plain, coded],
+      ['192.0.2.1', '192.0.2.2'],
+      serveZoneData({ ...healthy('plain.test'), ...healthy('coded.test') }),
+    );
     const asked = server.questions.map((q) => `${q.type} ${q.name}`);
     expect(new Set(asked).size).toBe(asked.length);
   });
@@ -217,7 +278,8 @@ describe('classification against a DNS server on loopback', () => {
 
 describe('zone health from RFC 5782 test points', () => {
   it('ok: lists 127.0.0.2 and not 127.0.0.1', async () => {
-    const health = await (server.setHandler(serveZoneData(healthy('plain.test'))), probeZones([plain], resolver));
+    server.setHandler(serveZoneData(healthy('plain.test')));
+    const health = await probeZones([plain], resolver);
     expect(health.get('plain.test')?.health).toBe('ok');
   });
 
@@ -233,7 +295,9 @@ describe('zone health from RFC 5782 test points', () => {
 
   it('wildcard: clean answers from a wildcard zone stay clean', async () => {
     const [result] = await check([plain], ['192.0.2.1'], (q) =>
-      q.name.startsWith('1.2.0.192') ? { rcode: 'NXDOMAIN' } : { answers: [{ name: q.name, type: 'A', value: '127.0.0.2' }] },
+      q.name.startsWith('1.2.0.192')
+        ? { rcode: 'NXDOMAIN' }
+        : { answers: [{ name: q.name, type: 'A', value: '127.0.0.2' }] },
     );
     expect(result).toMatchObject({ status: 'clean', zoneHealth: 'wildcard' });
   });
@@ -250,22 +314,34 @@ describe('zone health from RFC 5782 test points', () => {
   });
 
   it('refused: REFUSED on the test points', async () => {
-    const health = await (server.setHandler(() => ({ rcode: 'REFUSED' })), probeZones([plain], resolver));
+    server.setHandler(() => ({ rcode: 'REFUSED' }));
+    const health = await probeZones([plain], resolver);
     expect(health.get('plain.test')?.health).toBe('refused');
   });
 
   it.each([
     ['silence', { drop: true }],
     ['SERVFAIL', { rcode: 'SERVFAIL' }],
-  ] as const)('unreachable: %s on the test points; lookups end unknown without being sent', async (_n, answer) => {
-    const results = await check([plain], ['192.0.2.1'], () => answer);
-    expect(results[0]).toMatchObject({ status: 'unknown', reason: 'zone-unhealthy', zoneHealth: 'unreachable' });
-  });
+  ] as const)(
+    'unreachable: %s on the test points; lookups end unknown without being sent',
+    async (_n, answer) => {
+      const results = await check([plain], ['192.0.2.1'], () => answer);
+      expect(results[0]).toMatchObject({
+        status: 'unknown',
+        reason: 'zone-unhealthy',
+        zoneHealth: 'unreachable',
+      });
+    },
+  );
 
   it('no-test-point: 127.0.0.2 not listed; results are kept and flagged', async () => {
-    const results = await check([plain], ['192.0.2.1', '192.0.2.2'], serveZoneData({
-      '2.2.0.192.plain.test': { A: ['127.0.0.2'] },
-    }));
+    const results = await check(
+      [plain],
+      ['192.0.2.1', '192.0.2.2'],
+      serveZoneData({
+        '2.2.0.192.plain.test': { A: ['127.0.0.2'] },
+      }),
+    );
     const byTarget = Object.fromEntries(results.map((r) => [r.target, r]));
     expect(byTarget['192.0.2.1']).toMatchObject({ status: 'clean', zoneHealth: 'no-test-point' });
     expect(byTarget['192.0.2.2']).toMatchObject({ status: 'listed', zoneHealth: 'no-test-point' });
@@ -273,7 +349,11 @@ describe('zone health from RFC 5782 test points', () => {
 
   it('untested: zones that opt out are not probed', async () => {
     const optOut = makeZone({ zone: 'rats.test', testPoints: false });
-    const results = await check([optOut], ['192.0.2.1'], serveZoneData({ '1.2.0.192.rats.test': { A: ['127.0.0.38'] } }));
+    const results = await check(
+      [optOut],
+      ['192.0.2.1'],
+      serveZoneData({ '1.2.0.192.rats.test': { A: ['127.0.0.38'] } }),
+    );
     expect(results[0]).toMatchObject({ status: 'listed', zoneHealth: 'untested' });
     expect(server.questions.some((q) => q.name.startsWith('2.0.0.127'))).toBe(false);
   });

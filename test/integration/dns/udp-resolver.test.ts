@@ -8,7 +8,10 @@ let server: FakeDnsServer;
 let spare: FakeDnsServer;
 const resolvers: UdpResolver[] = [];
 
-function resolverFor(addresses: string[], options: { timeoutMs?: number; retries?: number } = {}): UdpResolver {
+function resolverFor(
+  addresses: string[],
+  options: { timeoutMs?: number; retries?: number } = {},
+): UdpResolver {
   const resolver = new UdpResolver({
     servers: addresses.map(parseResolverAddress),
     timeoutMs: options.timeoutMs ?? 300,
@@ -39,19 +42,30 @@ function answerOf(response: DnsResponse): { rcode: string; values: string[] } {
 
 describe('UdpResolver against a DNS server on loopback', () => {
   it('returns every A record of a multi-record answer, in order', async () => {
-    server.setHandler(serveZoneData({ '2.0.0.127.zen.test': { A: ['127.0.0.2', '127.0.0.4', '127.0.0.10'] } }));
+    server.setHandler(
+      serveZoneData({ '2.0.0.127.zen.test': { A: ['127.0.0.2', '127.0.0.4', '127.0.0.10'] } }),
+    );
     const response = await resolverFor([server.address]).query('2.0.0.127.zen.test', 'A');
-    expect(answerOf(response)).toEqual({ rcode: 'NOERROR', values: ['A 127.0.0.2', 'A 127.0.0.4', 'A 127.0.0.10'] });
+    expect(answerOf(response)).toEqual({
+      rcode: 'NOERROR',
+      values: ['A 127.0.0.2', 'A 127.0.0.4', 'A 127.0.0.10'],
+    });
   });
 
   it('reads TXT, AAAA and MX records', async () => {
     server.setHandler(
       serveZoneData({
-        'x.test': { TXT: ['Listed: see https://example.test/?x'], AAAA: ['2001:db8::25'], MX: ['10 mx.x.test'] },
+        'x.test': {
+          TXT: ['Listed: see https://example.test/?x'],
+          AAAA: ['2001:db8::25'],
+          MX: ['10 mx.x.test'],
+        },
       }),
     );
     const resolver = resolverFor([server.address]);
-    expect(answerOf(await resolver.query('x.test', 'TXT')).values).toEqual(['TXT Listed: see https://example.test/?x']);
+    expect(answerOf(await resolver.query('x.test', 'TXT')).values).toEqual([
+      'TXT Listed: see https://example.test/?x',
+    ]);
     expect(answerOf(await resolver.query('x.test', 'AAAA')).values).toEqual(['AAAA 2001:db8::25']);
     expect(answerOf(await resolver.query('x.test', 'MX')).values).toEqual(['MX 10 mx.x.test']);
   });
@@ -79,7 +93,9 @@ describe('UdpResolver against a DNS server on loopback', () => {
 
   it('answers after a lost packet when a retry gets through', async () => {
     let seen = 0;
-    server.setHandler(() => (seen++ === 0 ? { drop: true } : { answers: [{ name: 'x.test', type: 'A', value: '127.0.0.2' }] }));
+    server.setHandler(() =>
+      seen++ === 0 ? { drop: true } : { answers: [{ name: 'x.test', type: 'A', value: '127.0.0.2' }] },
+    );
     const response = await resolverFor([server.address], { timeoutMs: 100, retries: 1 }).query('x.test', 'A');
     expect(answerOf(response).values).toEqual(['A 127.0.0.2']);
   });
@@ -93,7 +109,10 @@ describe('UdpResolver against a DNS server on loopback', () => {
   });
 
   it('ignores a reply to another question and times out instead of trusting it', async () => {
-    server.setHandler(() => ({ wrongQuestion: 'other.test', answers: [{ name: 'other.test', type: 'A', value: '127.0.0.2' }] }));
+    server.setHandler(() => ({
+      wrongQuestion: 'other.test',
+      answers: [{ name: 'other.test', type: 'A', value: '127.0.0.2' }],
+    }));
     const response = await resolverFor([server.address], { timeoutMs: 100, retries: 0 }).query('x.test', 'A');
     expect(response.kind).toBe('timeout');
   });
@@ -128,7 +147,9 @@ describe('UdpResolver against a DNS server on loopback', () => {
   });
 
   it('keeps many questions in flight on a few sockets and matches every reply', async () => {
-    server.setHandler((q) => ({ answers: [{ name: q.name, type: 'A', value: `127.0.0.${q.name.split('.')[0]}` }] }));
+    server.setHandler((q) => ({
+      answers: [{ name: q.name, type: 'A', value: `127.0.0.${q.name.split('.')[0]}` }],
+    }));
     const resolver = resolverFor([server.address]);
     // 200 at a time: more than the kernel's default socket buffer holds would be dropped, by design of UDP.
     for (let batch = 0; batch < 10; batch++) {

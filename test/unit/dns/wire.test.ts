@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DnsWireError, decodeMessage, encodeQuery, encodeResponse, RecordType } from '../../../src/dns/wire.ts';
+import {
+  DnsWireError,
+  decodeMessage,
+  encodeQuery,
+  encodeResponse,
+  RecordType,
+} from '../../../src/dns/wire.ts';
 
 describe('DNS wire format', () => {
   it('round-trips a query and a response with compression-free names', () => {
