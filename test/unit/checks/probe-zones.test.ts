@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { probeZones } from '../../../src/checks/run-check.ts';
+import type { DnsResolver, DnsResponse } from '../../../src/dns/dns-resolver.ts';
+import { makeZone } from '../../helpers/zones.ts';
+
+/** A resolver port implementation that answers from a function, for the pure parts of zone probing. */
+function resolverAnswering(answer: (name: string) => DnsResponse): DnsResolver {
+  return { query: async (name) => answer(name), close: async () => {} };
+}
+
+const tested = makeZone({ zone: 'tested.test' });
+const optOut = makeZone({ zone: 'rats.test', testPoints: false });
+
+describe('probeZones', () => {
+  it('marks zones without test points unreachable when no tested zone got any reply (the resolver is down)', async () => {
+    const health = await probeZones(
+      [tested, optOut],
+      resolverAnswering(() => ({ kind: 'timeout', attempts: 3 })),
+    );
+    expect(health.get('tested.test')?.health).toBe('unreachable');
+    expect(health.get('rats.test')).toMatchObject({ health: 'unreachable' });
+    expect(health.get('rats.test')?.detail).toContain('answered none');
+  });
+
+  it('leaves zones without test points untested when the resolver answers', async () => {
+    const health = await probeZones(
+      [tested, optOut],
+      resolverAnswering((name) =>
+        name.startsWith('2.0.0.127')
+          ? {
+              kind: 'answer',
+              rcode: 'NOERROR',
+              server: 'x',
+              records: [{ name, type: 'A', ttl: 1, value: '127.0.0.2' }],
+            }
+          : { kind: 'answer', rcode: 'NXDOMAIN', server: 'x', records: [] },
+      ),
+    );
+    expect(health.get('tested.test')?.health).toBe('ok');
+    expect(health.get('rats.test')?.health).toBe('untested');
+  });
+
+  it('returns reports in catalog order whatever order the probes finish in', async () => {
+    const zones = ['a.test', 'b.test', 'c.test'].map((zone) => makeZone({ zone }));
+    const health = await probeZones(zones, {
+      query: (name) =>
+        new Promise((resolve) =>
+          setTimeout(
+            () => resolve({ kind: 'answer', rcode: 'NXDOMAIN', server: 'x', records: [] }),
+            name.includes('a.test') ? 20 : 1,
+          ),
+        ),
+      close: async () => {},
+    });
+    expect([...health.keys()]).toEqual(['a.test', 'b.test', 'c.test']);
+  });
+});
