@@ -1,0 +1,224 @@
+import type { CheckResult, ZoneHealth, ZoneHealthReport } from '../domain/check-result.ts';
+import { type ListingEvent, type ListingPolicy, type ListingState, listingKey } from '../domain/listing.ts';
+import type { Severity } from '../domain/zone.ts';
+
+/** Health values that make a zone degraded for the run: its answers were not used. */
+const unhealthy: ReadonlySet<ZoneHealth> = new Set(['wildcard', 'refused', 'unreachable']);
+
+export interface DecisionContext {
+  readonly runId: string;
+  /** ISO 8601 time stamped on every event and state change of this run. */
+  readonly at: string;
+  readonly policy: ListingPolicy;
+  /** Stored state of the pairs this scan may touch; a missing pair is clean. */
+  readonly previous: ReadonlyMap<string, ListingState>;
+  /** Targets scanned for the first time: their listings are recorded as existing, not announced as new. */
+  readonly newTargets: ReadonlySet<string>;
+  /** Zones degraded at the end of the previous scan. */
+  readonly degradedZones: ReadonlySet<string>;
+  /** This run's zone health. */
+  readonly health: ReadonlyMap<string, ZoneHealthReport>;
+  readonly severityOf: (zone: string) => Severity;
+}
+
+export interface Decision {
+  readonly events: readonly ListingEvent[];
+  /** New states to store; `null` deletes the pair's state (it is clean again, or never got anywhere). */
+  readonly states: ReadonlyMap<string, ListingState | null>;
+  /** Zones degraded after this scan. */
+  readonly degradedZones: ReadonlySet<string>;
+}
+
+interface Pending {
+  readonly state: ListingState;
+  readonly result: CheckResult;
+  readonly becameListed: boolean;
+}
+
+/**
+ * Decide what a scan changed, from the previous state and the scan's results. Pure and incremental: feed results
+ * as they stream with `add`, then `finish` once.
+ *
+ * - A pair becomes listed after `listAfter` consecutive listed results and delisted after `delistAfter`
+ *   consecutive clean ones; an `unknown` never changes state and never resets a streak.
+ * - The first scan of a new target records its listings with `initial: true` instead of announcing them.
+ * - A zone that is unhealthy in this run yields one `zone-degraded` event (and `zone-recovered` once healthy
+ *   again), never one event per target.
+ * - A zone that suddenly lists a large share of the targets it was asked about is treated as degraded too: a
+ *   suspect list or resolver pages nobody, and its results change no state.
+ */
+export function createDecider(context: DecisionContext): {
+  add(result: CheckResult): void;
+  finish(): Decision;
+} {
+  const { policy, previous } = context;
+  const states = new Map<string, ListingState | null>();
+  const checkedPerZone = new Map<string, number>();
+  const newlyListed = new Map<string, Pending[]>();
+  const settled: Pending[] = [];
+  const massDetail = new Map<string, string>();
+  let finished = false;
+
+  const add = (result: CheckResult): void => {
+    if (finished) throw new Error('decider already finished');
+    checkedPerZone.set(result.zone, (checkedPerZone.get(result.zone) ?? 0) + 1);
+    if (result.status === 'unknown') return;
+    const key = listingKey(result.target, result.zone);
+    const before = previous.get(key);
+    const listed = result.status === 'listed';
+    // Streaks stop at their threshold: a stable listing then stores the same state every scan and costs no write.
+    const listedStreak = listed ? Math.min(policy.listAfter, (before?.listedStreak ?? 0) + 1) : 0;
+    const cleanStreak = listed ? 0 : Math.min(policy.delistAfter, (before?.cleanStreak ?? 0) + 1);
+    const wasListed = before?.status === 'listed';
+    let status: 'listed' | 'clean' = before?.status ?? 'clean';
+    if (listed && !wasListed && listedStreak >= policy.listAfter) status = 'listed';
+    if (!listed && wasListed && cleanStreak >= policy.delistAfter) status = 'clean';
+
+    if (status === 'clean' && listedStreak === 0) {
+      // Clean and not on its way to a listing: nothing to keep. Only write when something was stored.
+      if (before)
+        settled.push({
+          state: { ...before, status, cleanStreak, listedStreak },
+          result,
+          becameListed: false,
+        });
+      return;
+    }
+    const codesChanged = listed && before?.codes.join() !== result.codes.join();
+    const state: ListingState = {
+      target: result.target,
+      zone: result.zone,
+      status,
+      codes: listed ? result.codes : (before?.codes ?? []),
+      meanings: listed ? result.meanings : (before?.meanings ?? []),
+      txt: listed && (!wasListed || codesChanged) ? result.txt : (before?.txt ?? result.txt),
+      ...(status === 'listed'
+        ? { listedSince: wasListed ? (before?.listedSince ?? context.at) : context.at }
+        : {}),
+      listedStreak,
+      cleanStreak,
+      updatedAt: before && !codesChanged && status === before.status ? before.updatedAt : context.at,
+    };
+    const pending = { state, result, becameListed: status === 'listed' && !wasListed };
+    if (pending.becameListed) {
+      const list = newlyListed.get(result.zone) ?? [];
+      list.push(pending);
+      newlyListed.set(result.zone, list);
+    } else {
+      settled.push(pending);
+    }
+  };
+
+  const finish = (): Decision => {
+    if (finished) throw new Error('decider already finished');
+    finished = true;
+    const events: ListingEvent[] = [];
+    const push = (event: Omit<ListingEvent, 'id' | 'runId' | 'at'>): void => {
+      events.push({
+        id: `${context.runId}:${events.length + 1}`,
+        runId: context.runId,
+        at: context.at,
+        ...event,
+      });
+    };
+
+    // Zone health first: a degraded zone's notice comes before anything else of the run.
+    const degraded = new Set<string>();
+    for (const [zone, report] of context.health) {
+      if (unhealthy.has(report.health)) degraded.add(zone);
+    }
+    for (const [zone, candidates] of newlyListed) {
+      const checked = checkedPerZone.get(zone) ?? 0;
+      const share = candidates.length / Math.max(1, checked);
+      if (checked >= policy.massListingMinTargets && share >= policy.massListingShare) {
+        degraded.add(zone);
+        newlyListed.set(zone, []);
+        const percent = Math.round(share * 100);
+        massDetail.set(
+          zone,
+          `listed ${candidates.length} of ${checked} targets (${percent}%) at once: suspect list or resolver`,
+        );
+      }
+    }
+    for (const zone of degraded) {
+      if (context.degradedZones.has(zone)) continue;
+      const report = context.health.get(zone);
+      push({
+        kind: 'zone-degraded',
+        zone,
+        severity: context.severityOf(zone),
+        codes: [],
+        meanings: [],
+        txt: [],
+        detail: massDetail.get(zone) ?? report?.detail ?? 'unhealthy',
+        ...(report ? { health: report.health } : {}),
+      });
+    }
+    for (const zone of context.degradedZones) {
+      if (degraded.has(zone) || !context.health.has(zone)) continue;
+      const report = context.health.get(zone);
+      push({
+        kind: 'zone-recovered',
+        zone,
+        severity: context.severityOf(zone),
+        codes: [],
+        meanings: [],
+        txt: [],
+        detail: report?.detail ?? 'healthy again',
+        ...(report ? { health: report.health } : {}),
+      });
+    }
+
+    const listingEvent = (pending: Pending, kind: 'listed' | 'delisted'): void => {
+      const { state, result } = pending;
+      const initial = kind === 'listed' && context.newTargets.has(state.target);
+      push({
+        kind,
+        zone: state.zone,
+        target: state.target,
+        severity: result.severity,
+        codes: state.codes,
+        meanings: state.meanings,
+        txt: state.txt,
+        ...(result.delist ? { delist: result.delist } : {}),
+        ...(initial ? { initial: true } : {}),
+      });
+    };
+
+    for (const candidates of newlyListed.values()) {
+      for (const pending of candidates) {
+        states.set(listingKey(pending.state.target, pending.state.zone), pending.state);
+        listingEvent(pending, 'listed');
+      }
+    }
+    for (const pending of settled) {
+      const { state } = pending;
+      // A zone judged suspect in this scan changes nothing, in either direction.
+      if (degraded.has(state.zone)) continue;
+      const key = listingKey(state.target, state.zone);
+      const before = previous.get(key);
+      if (before?.status === 'listed' && state.status === 'clean')
+        listingEvent({ ...pending, state: before }, 'delisted');
+      const keep = state.status === 'listed' || state.listedStreak > 0;
+      if (!keep) {
+        if (before) states.set(key, null);
+        continue;
+      }
+      if (!before || !sameState(before, state)) states.set(key, state);
+    }
+    return { events, states, degradedZones: degraded };
+  };
+
+  return { add, finish };
+}
+
+function sameState(a: ListingState, b: ListingState): boolean {
+  return (
+    a.status === b.status &&
+    a.listedStreak === b.listedStreak &&
+    a.cleanStreak === b.cleanStreak &&
+    // TXT is evidence kept from when the listing was decided; lists that put a timestamp in it would otherwise
+    // cost a write per listing per scan.
+    a.codes.join() === b.codes.join()
+  );
+}
