@@ -10,7 +10,7 @@ import { type EngineFlags, setUpEngine } from './engine-options.ts';
 import { type CliIo, ExitCode } from './io.ts';
 import { createProgress } from './progress.ts';
 import { readTargetLines } from './read-lines.ts';
-import { renderCheckTable } from './render-check.ts';
+import { printable, renderCheckTable } from './render-check.ts';
 import { colourWanted, makeStyle } from './style.ts';
 
 export interface CheckFlags extends EngineFlags {
@@ -109,10 +109,17 @@ export async function runCheckCommand(
       if (target.kind === 'domain') domains.push(target.value);
     }
     if (flags.resolve) {
-      for (const domain of domains) {
-        const resolved = await resolveDomain(domain, engine.resolver);
+      // Domains are resolved side by side (results are merged in input order), so a slow or dead resolver costs
+      // one timeout for the batch, not one per domain.
+      const resolvedAll: Awaited<ReturnType<typeof resolveDomain>>[] = [];
+      for (let i = 0; i < domains.length; i += 32) {
+        const batch = domains.slice(i, i + 32).map((domain) => resolveDomain(domain, engine.resolver));
+        resolvedAll.push(...(await Promise.all(batch)));
+      }
+      for (const [i, domain] of domains.entries()) {
+        const resolved = resolvedAll[i] ?? { targets: [], problems: [] };
         for (const problem of resolved.problems) {
-          const warning = `--resolve ${domain}: ${problem}; addresses behind it may be missing`;
+          const warning = `--resolve ${domain}: ${printable(problem)}; addresses behind it may be missing`;
           warnings.push(warning);
           io.stderr.write(`warning: ${warning}\n`);
         }
@@ -130,6 +137,14 @@ export async function runCheckCommand(
     const zones = engine.catalog.zones.filter((zone) =>
       (['ip4', 'ip6', 'domain'] as const).some((kind) => counts[kind] > 0 && zoneAccepts(zone.kind, kind)),
     );
+    for (const kind of ['ip4', 'ip6', 'domain'] as const) {
+      if (counts[kind] > 0 && !engine.catalog.zones.some((zone) => zoneAccepts(zone.kind, kind))) {
+        const what = { ip4: 'IPv4 addresses', ip6: 'IPv6 addresses', domain: 'domains' }[kind];
+        const warning = `no zone in the catalog takes ${what}: ${counts[kind]} target(s) not checked`;
+        warnings.push(warning);
+        io.stderr.write(`warning: ${warning}\n`);
+      }
+    }
     const total = countLookups(counts, zones);
     const health = await probeZones(zones, engine.resolver);
     const zoneOrder = new Map(zones.map((zone, i) => [zone.zone, i]));

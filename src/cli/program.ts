@@ -75,7 +75,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       .addOption(
         new Option(
           '--max-cidr <prefix>',
-          'allow ranges up to this prefix length (default 24, at most 16)',
+          'allow ranges as wide as this prefix length (default 24; 16 is the widest)',
         ).argParser(integer(16, 32)),
       )
       .option('--resolve', "also check a domain's A, AAAA and MX hosts' addresses on the IP lists")

@@ -12,10 +12,13 @@ export interface CheckTableInput {
   readonly style: Style;
 }
 
-/** Text from DNS (TXT records) is untrusted: strip control characters so it cannot drive the terminal. */
+/**
+ * Text from DNS (TXT records, MX names) is untrusted: strip control characters so it cannot drive the terminal,
+ * and bidirectional overrides and line separators so it cannot disguise what is shown.
+ */
 export function printable(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, ' ');
 }
 
 const plural = (n: number, word: string): string =>
@@ -66,7 +69,7 @@ export function renderCheckTable(input: CheckTableInput): string {
   for (const [target, results] of byTarget) {
     results.sort((a, b) => rank[a.status] - rank[b.status]);
     const first = results[0];
-    const header = first?.via ? `${target}  (${first.via})` : target;
+    const header = first?.via ? `${target}  (${printable(first.via)})` : target;
     lines.push(style.bold(header));
     const zoneWidth = Math.max(...results.map((r) => r.zone.length));
     for (const result of results) {
@@ -81,6 +84,17 @@ export function renderCheckTable(input: CheckTableInput): string {
     lines.push('');
   }
 
+  const unanswered = [...input.order.keys()].filter(
+    (t) => !byTarget.has(t) && (input.cleanCount.get(t) ?? 0) === 0,
+  );
+  if (unanswered.length > 0) {
+    const shown = unanswered.slice(0, 10).join(', ');
+    const more = unanswered.length > 10 ? ` and ${unanswered.length - 10} more` : '';
+    lines.push(
+      `${style.unknown('not checked')} on any trusted list (see the zones above): ${shown}${more}`,
+      '',
+    );
+  }
   const cleanEverywhere = [...input.order.keys()].filter(
     (t) => !byTarget.has(t) && (input.cleanCount.get(t) ?? 0) > 0,
   );
