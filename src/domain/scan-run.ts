@@ -1,0 +1,23 @@
+import type { ZoneHealthReport } from './check-result.ts';
+
+export type ScanRunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+
+/** One scan: when, what it looked at, what it found. */
+export interface ScanRun {
+  /** Sortable and unique: `<ISO start time>-<random>`, e.g. `2026-11-28T17:17:00.000Z-a1b2c3`. */
+  readonly id: string;
+  readonly status: ScanRunStatus;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly targets: number;
+  readonly lookups: number;
+  readonly listed: number;
+  readonly clean: number;
+  readonly unknown: number;
+  readonly unknownByReason: Readonly<Record<string, number>>;
+  readonly zoneHealth: readonly ZoneHealthReport[];
+  /** Events decided by the run. */
+  readonly events: number;
+  /** Why the run failed or was interrupted. */
+  readonly error?: string;
+}
