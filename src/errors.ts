@@ -12,6 +12,20 @@ export const ErrorCode = {
   DNSBL_RESOLVER_INVALID: 'DNSBL_RESOLVER_INVALID',
   DNSBL_RESOLVER_CLOSED: 'DNSBL_RESOLVER_CLOSED',
   USAGE: 'USAGE',
+  /** The store could not be opened: backend unreachable, refused the credentials, or the file cannot be created. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** A store operation failed in the backend (connection lost, disk full, an error event from keyv). */
+  STORE_BACKEND_ERROR: 'STORE_BACKEND_ERROR',
+  /** A stored value is not what rblwatch wrote (unparsable or the wrong shape); the message names the key. */
+  STORE_CORRUPT: 'STORE_CORRUPT',
+  /** A store location or namespace that rblwatch cannot use. */
+  STORE_LOCATION_INVALID: 'STORE_LOCATION_INVALID',
+  /** A paging cursor that this store did not hand out. */
+  STORE_CURSOR_INVALID: 'STORE_CURSOR_INVALID',
+  /** A value handed to the store breaks the port's contract (a commit whose run is not completed, ...). */
+  STORE_INVALID_INPUT: 'STORE_INVALID_INPUT',
+  /** The store was used after `close()`. */
+  STORE_CLOSED: 'STORE_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -115,7 +115,8 @@ export function createDecider(context: DecisionContext): {
     const events: ListingEvent[] = [];
     const push = (event: Omit<ListingEvent, 'id' | 'runId' | 'at'>): void => {
       events.push({
-        id: `${context.runId}:${events.length + 1}`,
+        // Zero-padded so ids sort as text in event order.
+        id: `${context.runId}:${String(events.length + 1).padStart(6, '0')}`,
         runId: context.runId,
         at: context.at,
         ...event,
@@ -126,6 +127,10 @@ export function createDecider(context: DecisionContext): {
     const degraded = new Set<string>();
     for (const [zone, report] of context.health) {
       if (unhealthy.has(report.health)) degraded.add(zone);
+    }
+    // A zone not probed in this run (not due yet, or nothing to scan) keeps the standing it had.
+    for (const zone of context.degradedZones) {
+      if (!context.health.has(zone)) degraded.add(zone);
     }
     for (const [zone, candidates] of newlyListed) {
       const checked = checkedPerZone.get(zone) ?? 0;
@@ -154,9 +159,9 @@ export function createDecider(context: DecisionContext): {
         ...(report ? { health: report.health } : {}),
       });
     }
-    for (const zone of context.degradedZones) {
-      if (degraded.has(zone) || !context.health.has(zone)) continue;
-      const report = context.health.get(zone);
+    // Catalog order (the health map's), so the same recovery always reads the same way.
+    for (const [zone, report] of context.health) {
+      if (degraded.has(zone) || !context.degradedZones.has(zone)) continue;
       push({
         kind: 'zone-recovered',
         zone,
@@ -185,11 +190,16 @@ export function createDecider(context: DecisionContext): {
       });
     };
 
-    for (const candidates of newlyListed.values()) {
-      for (const pending of candidates) {
-        states.set(listingKey(pending.state.target, pending.state.zone), pending.state);
-        listingEvent(pending, 'listed');
-      }
+    // Results arrive in completion order; events are sorted (zone in catalog order, then target) so the same
+    // changes always produce the same history.
+    const zoneRank = new Map([...context.health.keys()].map((zone, i) => [zone, i]));
+    const byZoneThenTarget = (a: Pending, b: Pending): number =>
+      (zoneRank.get(a.state.zone) ?? 0) - (zoneRank.get(b.state.zone) ?? 0) ||
+      compareTargets(a.state.target, b.state.target);
+    settled.sort(byZoneThenTarget);
+    for (const pending of [...newlyListed.values()].flat().sort(byZoneThenTarget)) {
+      states.set(listingKey(pending.state.target, pending.state.zone), pending.state);
+      listingEvent(pending, 'listed');
     }
     for (const pending of settled) {
       const { state } = pending;
@@ -221,4 +231,18 @@ function sameState(a: ListingState, b: ListingState): boolean {
     // cost a write per listing per scan.
     a.codes.join() === b.codes.join()
   );
+}
+
+/** Addresses in numeric order (10.0.0.9 before 10.0.0.10), other targets as text. */
+function compareTargets(a: string, b: string): number {
+  const pa = a.split('.');
+  const pb = b.split('.');
+  if (pa.length === 4 && pb.length === 4 && /^[\d.]+$/.test(a) && /^[\d.]+$/.test(b)) {
+    for (let i = 0; i < 4; i++) {
+      const diff = Number(pa[i]) - Number(pb[i]);
+      if (diff !== 0) return diff;
+    }
+    return 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
 }

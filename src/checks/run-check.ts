@@ -207,13 +207,12 @@ export async function* streamChecks(
 
   const pump = (): void => {
     while (!exhausted && inFlight < concurrency) {
-      if (signal?.aborted) {
+      const next = signal?.aborted ? undefined : jobs.next();
+      if (!next || next.done) {
         exhausted = true;
-        break;
-      }
-      const next = jobs.next();
-      if (next.done) {
-        exhausted = true;
+        // The consumer may already be waiting with nothing in flight: without this wake-up nothing else would
+        // ever end its wait (the run would hang after its last result).
+        wake?.();
         break;
       }
       inFlight++;

@@ -1,4 +1,5 @@
 import { getServers } from 'node:dns';
+import { configDefaults } from '../config/app-config.ts';
 import type { EngineEnv } from '../config/env.ts';
 import type { DnsResolver } from '../dns/dns-resolver.ts';
 import {
@@ -27,7 +28,7 @@ export interface EngineFlags {
  * Defaults sized for rbldnsd and a local recursive resolver: rbldnsd starts dropping packets with more than about
  * 200 questions in flight, and a recursive resolver fans each miss out to the list's servers.
  */
-export const engineDefaults = { timeoutMs: 2000, retries: 2, concurrency: 100 } as const;
+export const engineDefaults = configDefaults.dns;
 
 export interface EngineSetup {
   readonly resolver: DnsResolver;

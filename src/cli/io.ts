@@ -6,5 +6,16 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** Exit statuses shared by every command; scripts rely on them. 64 is EX_USAGE from sysexits(3). */
-export const ExitCode = { ok: 0, listed: 1, unknown: 2, usage: 64, software: 70, interrupted: 130 } as const;
+/**
+ * Exit statuses shared by every command; scripts rely on them. From sysexits(3): 64 EX_USAGE (bad input), 69
+ * EX_UNAVAILABLE (a service the command needs, such as the store, is not usable), 70 EX_SOFTWARE (a bug).
+ */
+export const ExitCode = {
+  ok: 0,
+  listed: 1,
+  unknown: 2,
+  usage: 64,
+  unavailable: 69,
+  software: 70,
+  interrupted: 130,
+} as const;

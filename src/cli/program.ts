@@ -3,6 +3,13 @@ import { AppError, isUserError } from '../errors.ts';
 import { runCheckCommand } from './check-command.ts';
 import { engineDefaults } from './engine-options.ts';
 import { type CliIo, ExitCode } from './io.ts';
+import {
+  runHistoryCommand,
+  runScanCommand,
+  runServeCommand,
+  runStatusCommand,
+  runWatchCommand,
+} from './scan-commands.ts';
 import { runZonesCommand } from './zones-command.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -96,6 +103,62 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     status = await runZonesCommand(flags, io);
   });
 
+  const withConfig = (command: Command): Command =>
+    command.option('--config <file>', 'config file (default: RBLWATCH_CONFIG or rblwatch.yml)');
+
+  withConfig(program.command('scan').description('scan every watched target now and record what changed'))
+    .option('--json', 'print the run and its events as JSON')
+    .action(async (flags) => {
+      status = await runScanCommand(flags, io);
+    });
+  withConfig(
+    program.command('status').description('what is listed now: since when, where, why').argument('[target]'),
+  )
+    .option('--json', 'print JSON for scripts')
+    .action(async (target: string | undefined, flags) => {
+      status = await runStatusCommand(target, flags, io);
+    });
+  withConfig(
+    program.command('history').description("a target's listing history, newest first").argument('<target>'),
+  )
+    .option('--since <date>', 'only changes since this date (2026-01-31 or ISO 8601)')
+    .option('--json', 'print JSON for scripts')
+    .action(async (target: string, flags) => {
+      status = await runHistoryCommand(target, flags, io);
+    });
+  const watch = program.command('watch').description('manage watched IPs, ranges and domains');
+  withConfig(
+    watch
+      .command('add')
+      .description('watch targets (IPs, IPv4 ranges up to /16, domains)')
+      .argument('<targets...>'),
+  )
+    .option('--owner <name>', 'owner label')
+    .option('--team <name>', 'team label (alert routing)')
+    .option('--customer <name>', 'customer label')
+    .addOption(new Option('--tag <tag>', 'free tag (repeatable)').argParser(collect))
+    .action(async (targets: string[], flags) => {
+      status = await runWatchCommand('add', targets, flags, io);
+    });
+  withConfig(
+    watch
+      .command('remove')
+      .description('stop watching targets (their history is kept)')
+      .argument('<targets...>'),
+  ).action(async (targets: string[], flags) => {
+    status = await runWatchCommand('remove', targets, flags, io);
+  });
+  withConfig(watch.command('list').description('list watched targets'))
+    .option('--json', 'print JSON for scripts')
+    .action(async (flags) => {
+      status = await runWatchCommand('list', [], flags, io);
+    });
+  withConfig(program.command('serve').description('scan on schedule until stopped (SIGTERM/SIGINT)')).action(
+    async (flags) => {
+      status = await runServeCommand(flags, io);
+    },
+  );
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return status;
@@ -109,11 +172,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`rblwatch: ${error.message}\n`);
       return ExitCode.usage;
     }
-    const detail =
-      error instanceof AppError
-        ? `${error.code}: ${error.message}`
-        : String((error as Error)?.stack ?? error);
-    io.stderr.write(`rblwatch: internal error: ${detail}\n`);
+    if (error instanceof AppError) {
+      // Operational failures (a store that cannot be reached, a corrupt value) carry a message meant for people.
+      io.stderr.write(`rblwatch: ${error.message} (${error.code})\n`);
+      return ExitCode.unavailable;
+    }
+    io.stderr.write(`rblwatch: internal error: ${String((error as Error)?.stack ?? error)}\n`);
     return ExitCode.software;
   }
 }

@@ -73,7 +73,7 @@ describe('createDecider (listing policy)', () => {
     const decision = scan(world, [result('1.1.1.1', 'listed'), result('1.1.1.2', 'clean')]);
     expect(kinds(decision)).toEqual(['listed 1.1.1.1 (initial)']);
     expect(decision.events[0]).toMatchObject({
-      id: 'run1:1',
+      id: 'run1:000001',
       runId: 'run1',
       codes: ['127.0.0.2'],
       txt: ['listed 1.1.1.1'],
@@ -161,6 +161,15 @@ describe('createDecider (listing policy)', () => {
     ]);
   });
 
+  it('a degraded zone that was not probed in this run stays degraded, silently', () => {
+    const world = newWorld();
+    const refused: ZoneHealthReport = { zone: 'bl.test', health: 'refused', detail: 'REFUSED' };
+    scan(world, [result('1.1.1.1', 'unknown')], { health: [refused] });
+    const skipped = scan(world, [], { health: [] });
+    expect(skipped.events).toEqual([]);
+    expect([...skipped.degradedZones]).toEqual(['bl.test']);
+  });
+
   it('a zone that suddenly lists half of 20 or more targets is degraded, not a mass listing', () => {
     const world = newWorld();
     const targets = Array.from({ length: 24 }, (_, i) => `2.2.2.${i}`);
@@ -200,7 +209,7 @@ describe('createDecider (listing policy)', () => {
       result('1.1.1.1', 'listed', 'a.test'),
       result('1.1.1.1', 'clean', 'b.test'),
     ]);
-    expect(decision.events.map((e) => [e.id, e.zone])).toEqual([['run2:1', 'a.test']]);
+    expect(decision.events.map((e) => [e.id, e.zone])).toEqual([['run2:000001', 'a.test']]);
   });
 
   it('refuses results after finish', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeZones } from '../../../src/checks/run-check.ts';
+import { probeZones, streamChecks } from '../../../src/checks/run-check.ts';
 import type { DnsResolver, DnsResponse } from '../../../src/dns/dns-resolver.ts';
 import { makeZone } from '../../helpers/zones.ts';
 
@@ -54,4 +54,40 @@ describe('probeZones', () => {
     });
     expect([...health.keys()]).toEqual(['a.test', 'b.test', 'c.test']);
   });
+});
+
+describe('streamChecks', () => {
+  it.each([1, 4, 7])(
+    'ends when the last job fills the window exactly (concurrency %i)',
+    async (concurrency) => {
+      // Regression: with the job count a multiple of the concurrency, the end of the job list was only discovered
+      // by a refill after the consumer had started waiting, and nothing woke it.
+      const zone = makeZone({ zone: 'z.test', testPoints: false });
+      const targets = Array.from({ length: concurrency * 2 }, (_, i) => ({
+        target: { kind: 'ip4' as const, value: `192.0.2.${i}` },
+      }));
+      const resolver = resolverAnswering(() => ({
+        kind: 'answer',
+        rcode: 'NXDOMAIN',
+        server: 'x',
+        records: [],
+      }));
+      let count = 0;
+      const run = (async () => {
+        for await (const batch of streamChecks(targets, {
+          resolver,
+          zones: [zone],
+          health: new Map(),
+          concurrency,
+        })) {
+          count += batch.length;
+        }
+      })();
+      const timeout = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('streamChecks hung')), 2000),
+      );
+      await Promise.race([run, timeout]);
+      expect(count).toBe(concurrency * 2);
+    },
+  );
 });

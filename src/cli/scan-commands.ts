@@ -1,0 +1,120 @@
+import { loadConfig } from '../config/app-config.ts';
+import { createLogger } from '../log.ts';
+import { openRuntime, serve } from '../main.ts';
+import { describeEvent } from '../watch/log-publisher.ts';
+import { type CliIo, ExitCode } from './io.ts';
+import { createProgress } from './progress.ts';
+import { printable } from './render-check.ts';
+import {
+  type LabelFlags,
+  showHistory,
+  showStatus,
+  watchAdd,
+  watchList,
+  watchRemove,
+} from './watch-commands.ts';
+
+export interface ConfigFlags {
+  readonly config?: string;
+}
+
+async function withRuntime<T>(
+  flags: ConfigFlags,
+  io: CliIo,
+  use: (runtime: Awaited<ReturnType<typeof openRuntime>>) => Promise<T>,
+): Promise<T> {
+  const config = await loadConfig({ env: io.env, ...(flags.config ? { file: flags.config } : {}) });
+  for (const warning of config.warnings) io.stderr.write(`warning: ${warning}\n`);
+  // Commands other than serve log only problems, to stderr, so stdout stays for results.
+  const log = createLogger({ level: 'warn', destination: io.stderr });
+  const runtime = await openRuntime(config, log);
+  try {
+    return await use(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** `rblwatch scan`: one scan now, with a progress bar on a terminal, then what changed. */
+export async function runScanCommand(flags: ConfigFlags & { json?: boolean }, io: CliIo): Promise<number> {
+  return withRuntime(flags, io, async (runtime) => {
+    const abort = new AbortController();
+    const onSignal = (): void => abort.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let progress = createProgress(io, 0, '');
+    let total = -1;
+    let reported = 0;
+    try {
+      const outcome = await runtime.scan({
+        signal: abort.signal,
+        onProgress: (done, expected) => {
+          if (expected !== total) {
+            total = expected;
+            progress = createProgress(io, expected, 'lookups');
+          }
+          progress.tick(done - reported);
+          reported = done;
+        },
+      });
+      progress.done();
+      const { run, events, skippedZones } = outcome;
+      if (flags.json) {
+        io.stdout.write(`${JSON.stringify({ run, events, skippedZones }, null, 2)}\n`);
+      } else {
+        if (events.length === 0) io.stdout.write('no changes\n');
+        for (const event of events)
+          io.stdout.write(`${event.kind.padEnd(15)} ${printable(describeEvent(event))}\n`);
+        if (skippedZones.length > 0)
+          io.stdout.write(`not due yet (zone intervals): ${skippedZones.join(', ')}\n`);
+        io.stdout.write(
+          `scan ${run.status}: ${run.targets} targets, ${run.lookups} lookups, ${run.listed} listed, ${run.unknown} unknown, ${run.events} events\n`,
+        );
+      }
+      if (run.status === 'interrupted') return ExitCode.interrupted;
+      return ExitCode.ok;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}
+
+export function runStatusCommand(
+  target: string | undefined,
+  flags: ConfigFlags & { json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  return withRuntime(flags, io, (runtime) => showStatus(runtime.repo, target, flags.json === true, io));
+}
+
+export function runHistoryCommand(
+  target: string,
+  flags: ConfigFlags & { json?: boolean; since?: string },
+  io: CliIo,
+): Promise<number> {
+  return withRuntime(flags, io, (runtime) =>
+    showHistory(runtime.repo, target, flags.since, flags.json === true, io),
+  );
+}
+
+export function runWatchCommand(
+  action: 'add' | 'remove' | 'list',
+  targets: readonly string[],
+  flags: ConfigFlags & LabelFlags & { json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  return withRuntime(flags, io, (runtime) => {
+    if (action === 'add') return watchAdd(runtime.repo, targets, flags, io, new Date());
+    if (action === 'remove') return watchRemove(runtime.repo, targets, io);
+    return watchList(runtime.repo, flags.json === true, io);
+  });
+}
+
+/** `rblwatch serve`: runs until SIGTERM/SIGINT. */
+export async function runServeCommand(flags: ConfigFlags, io: CliIo): Promise<number> {
+  const config = await loadConfig({ env: io.env, ...(flags.config ? { file: flags.config } : {}) });
+  const log = createLogger({ pretty: io.stdout.isTTY === true, destination: io.stdout });
+  await serve(config, log);
+  return ExitCode.ok;
+}

@@ -1,0 +1,204 @@
+import { getServers } from 'node:dns';
+import { type AppConfig, loadConfig } from './config/app-config.ts';
+import { parseResolverAddress } from './dns/resolver-address.ts';
+import { UdpResolver } from './dns/udp-resolver.ts';
+import type { CheckResult } from './domain/check-result.ts';
+import { startHttpServer } from './http/http-server.ts';
+import { createMetrics, type ScanMetrics } from './http/metrics.ts';
+import type { Logger } from './log.ts';
+import { createScanScheduler } from './scheduler/scan-scheduler.ts';
+import type { ListingRepository } from './store/listing-repository.ts';
+import { openStore } from './store/open-store.ts';
+import { createLogPublisher } from './watch/log-publisher.ts';
+import { runScan, type ScanDependencies, type ScanOutcome } from './watch/run-scan.ts';
+import { syncConfigInventory } from './watch/sync-inventory.ts';
+import { buildCatalog, type Catalog } from './zones/catalog.ts';
+
+/**
+ * The composition root: the one place that constructs concrete adapters (store, resolver, scheduler, HTTP) from a
+ * validated configuration. Everything else receives them.
+ */
+export interface WatchRuntime {
+  readonly config: AppConfig;
+  readonly repo: ListingRepository;
+  readonly resolver: UdpResolver;
+  readonly catalog: Catalog;
+  readonly metrics: ScanMetrics;
+  scan(options?: {
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+  }): Promise<ScanOutcome>;
+  close(): Promise<void>;
+}
+
+export { loadConfig };
+
+export function storeLocation(config: AppConfig): string {
+  return config.store.kind === 'sqlite' ? config.store.path : config.store.url;
+}
+
+/**
+ * Open the store (recovering what a killed process left), sync the config file's targets into it, and build the
+ * resolver and zone catalog. Fails before anything is scanned if any of it is wrong.
+ */
+export async function openRuntime(config: AppConfig, log: Logger): Promise<WatchRuntime> {
+  const catalog = buildCatalog(
+    config.zones.specs,
+    config.spamhausDqsKey ? { dqsKey: config.spamhausDqsKey.reveal() } : {},
+  );
+  const repo = await openStore(storeLocation(config));
+  try {
+    const recovered = await repo.recover(new Date().toISOString());
+    if (recovered.replayed.length > 0)
+      log.warn({ runs: recovered.replayed }, 'applied scan results a stopped process left behind');
+    if (recovered.interrupted.length > 0)
+      log.warn({ runs: recovered.interrupted }, 'marked interrupted scans');
+    const synced = await syncConfigInventory(repo, config.targets);
+    if (synced.added.length + synced.updated.length + synced.removed.length > 0) {
+      log.info(synced, 'inventory synced with the config file');
+    }
+  } catch (error) {
+    await repo.close();
+    throw error;
+  }
+  const servers = config.resolvers.length > 0 ? config.resolvers : getServers().map(parseResolverAddress);
+  const resolver = new UdpResolver({ servers, timeoutMs: config.dns.timeoutMs, retries: config.dns.retries });
+  const metrics = createMetrics();
+  const publisher = createLogPublisher(log);
+  const zoneIntervals = new Map(Object.entries(config.zoneIntervalsMs));
+
+  return {
+    config,
+    repo,
+    resolver,
+    catalog,
+    metrics,
+    async scan(options = {}) {
+      const inventory = await repo.listInventory();
+      metrics.setInventory(inventory.length, catalog.zones.length);
+      if (inventory.length === 0) {
+        log.warn('nothing is watched yet: add targets to rblwatch.yml or run `rblwatch watch add TARGET`');
+      }
+      const deps: ScanDependencies = {
+        repo,
+        resolver,
+        zones: catalog.zones,
+        concurrency: config.dns.concurrency,
+        policy: config.policy,
+        inventory: async () => inventory,
+        publisher,
+        zoneIntervals,
+        onResult: (result: CheckResult) => metrics.recordLookup(result.zone, result.status, result.reason),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      };
+      const outcome = await runScan(deps, options.signal);
+      metrics.recordScan(outcome.run);
+      metrics.recordEvents(outcome.events);
+      const states = await repo.getStates();
+      const severity = new Map(catalog.zones.map((zone) => [zone.zone, zone.severity]));
+      metrics.setListings(
+        [...states.values()]
+          .filter((state) => state.status === 'listed')
+          .map((state) => ({ zone: state.zone, severity: severity.get(state.zone) ?? 'major' })),
+      );
+      return outcome;
+    },
+    async close() {
+      await resolver.close();
+      await repo.close();
+    },
+  };
+}
+
+/**
+ * `rblwatch serve`: scan on schedule until SIGTERM or SIGINT, serve /healthz and /metrics when configured, then
+ * finish (or abandon, on a second signal) the scan in flight and close the store.
+ * @returns once stopped
+ */
+export async function serve(config: AppConfig, log: Logger): Promise<void> {
+  for (const warning of config.warnings) log.warn(warning);
+  const runtime = await openRuntime(config, log);
+  let lastScan: ScanOutcome | undefined;
+  let lastError: string | undefined;
+  const scheduler = createScanScheduler({
+    schedule: config.schedule.cron,
+    ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
+    jitterMs: config.schedule.jitterMs,
+    run: async (trigger, signal) => {
+      const scanLog = log.child({ trigger: trigger.kind });
+      scanLog.info('scan started');
+      try {
+        lastScan = await runtime.scan({ signal });
+        lastError = undefined;
+        const { run } = lastScan;
+        scanLog.info(
+          {
+            runId: run.id,
+            status: run.status,
+            lookups: run.lookups,
+            listed: run.listed,
+            unknown: run.unknown,
+            events: run.events,
+          },
+          `scan ${run.status}`,
+        );
+      } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
+        throw error;
+      }
+    },
+    onSkip: (trigger, reason) => log.warn({ trigger: trigger.kind }, `scan skipped: ${reason}`),
+    onError: (error) => log.error({ err: error }, 'scan failed'),
+  });
+  const http = config.http
+    ? await startHttpServer({
+        port: config.http.port,
+        host: config.http.host,
+        metrics: runtime.metrics,
+        health: () => ({
+          ok: lastError === undefined,
+          detail: {
+            lastRun: lastScan?.run.id ?? null,
+            lastStatus: lastScan?.run.status ?? null,
+            error: lastError ?? null,
+          },
+        }),
+        onError: (error) => log.error({ err: error }, 'http server error'),
+      })
+    : undefined;
+  if (http) log.info({ url: http.url }, 'serving /healthz and /metrics');
+  scheduler.start();
+  log.info(
+    {
+      store: config.store.display,
+      schedule: config.schedule.cron,
+      zones: runtime.catalog.zones.length,
+      next: scheduler.nextRun()?.toISOString() ?? null,
+    },
+    'rblwatch serving: scans run on schedule',
+  );
+  // A first scan right away, so a fresh install shows results without waiting for the schedule.
+  void scheduler.runNow('startup');
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: abandoning the scan in flight');
+        void scheduler.stop({ abort: true });
+        return;
+      }
+      stopping = true;
+      log.info({ signal }, 'stopping: letting the scan in flight finish (send again to abandon it)');
+      void (async () => {
+        await scheduler.stop();
+        await http?.close();
+        await runtime.close();
+        log.info('stopped');
+        resolve();
+      })();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}

@@ -1,0 +1,31 @@
+import type { ListingEvent } from '../domain/listing.ts';
+import type { ScanRun } from '../domain/scan-run.ts';
+import type { Logger } from '../log.ts';
+import type { EventPublisher } from './run-scan.ts';
+
+/** Publishes each decided event as one structured log line (until notifiers consume them). */
+export function createLogPublisher(log: Logger): EventPublisher {
+  return {
+    async publish(events: readonly ListingEvent[], run: ScanRun) {
+      for (const event of events) {
+        const level = event.kind === 'listed' && !event.initial ? 'warn' : 'info';
+        log[level]({ event, runId: run.id }, describeEvent(event));
+      }
+    },
+  };
+}
+
+/** One line for people: "203.0.113.7 listed on zen.spamhaus.org (127.0.0.2 SBL ...)". */
+export function describeEvent(event: ListingEvent): string {
+  const codes = event.codes.map((code, i) => `${code} ${event.meanings[i] ?? ''}`.trim()).join('; ');
+  switch (event.kind) {
+    case 'listed':
+      return `${event.target} ${event.initial ? 'was already listed' : 'listed'} on ${event.zone}${codes ? ` (${codes})` : ''}`;
+    case 'delisted':
+      return `${event.target} delisted from ${event.zone}`;
+    case 'zone-degraded':
+      return `zone ${event.zone} degraded: ${event.detail ?? ''}`;
+    case 'zone-recovered':
+      return `zone ${event.zone} recovered`;
+  }
+}

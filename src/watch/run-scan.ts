@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { createDecider } from '../alerts/policy.ts';
+import { countLookups, probeZones, streamChecks } from '../checks/run-check.ts';
+import type { DnsResolver } from '../dns/dns-resolver.ts';
+import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
+import type { InventoryEntry } from '../domain/inventory.ts';
+import type { ListingEvent, ListingPolicy } from '../domain/listing.ts';
+import type { ScanRun } from '../domain/scan-run.ts';
+import type { Zone } from '../domain/zone.ts';
+import { countTargetsByKind, expandEntries } from '../inventory/inventory.ts';
+import type { ListingRepository } from '../store/listing-repository.ts';
+
+/** Where decided events go once they are stored: logs now, the alert outbox later. */
+export interface EventPublisher {
+  publish(events: readonly ListingEvent[], run: ScanRun): Promise<void>;
+}
+
+export interface ScanDependencies {
+  readonly repo: ListingRepository;
+  readonly resolver: DnsResolver;
+  readonly zones: readonly Zone[];
+  readonly concurrency: number;
+  readonly policy: ListingPolicy;
+  /** Every managed entry (config file and store merged). */
+  readonly inventory: () => Promise<readonly InventoryEntry[]>;
+  readonly publisher: EventPublisher;
+  /** Wall clock, injectable for tests. */
+  readonly clock?: () => Date;
+  /** Per-zone minimum time between lookups, in ms, for lists with strict query limits. */
+  readonly zoneIntervals?: ReadonlyMap<string, number>;
+  /** Called for every lookup result (metrics); must be cheap. */
+  readonly onResult?: (result: CheckResult) => void;
+  /** Progress: lookups done so far and the expected total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ScanOutcome {
+  readonly run: ScanRun;
+  readonly events: readonly ListingEvent[];
+  /** Zones left out of this run because their minimum interval had not passed. */
+  readonly skippedZones: readonly string[];
+}
+
+/** Sortable, unique run id: start time plus randomness. */
+export function newRunId(at: Date): string {
+  return `${at.toISOString()}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Zones whose minimum interval has not passed since the last completed run that queried them. */
+async function zonesDue(deps: ScanDependencies, now: Date): Promise<{ due: Zone[]; skipped: string[] }> {
+  const intervals = deps.zoneIntervals;
+  if (!intervals || intervals.size === 0) return { due: [...deps.zones], skipped: [] };
+  const runs = await deps.repo.listRuns({ limit: 500 });
+  const lastQueried = new Map<string, number>();
+  for (const run of runs) {
+    if (run.status !== 'completed') continue;
+    for (const report of run.zoneHealth) {
+      if (!lastQueried.has(report.zone)) lastQueried.set(report.zone, Date.parse(run.startedAt));
+    }
+  }
+  const due: Zone[] = [];
+  const skipped: string[] = [];
+  for (const zone of deps.zones) {
+    const interval = intervals.get(zone.zone);
+    const last = lastQueried.get(zone.zone);
+    if (interval !== undefined && last !== undefined && now.getTime() - last < interval)
+      skipped.push(zone.zone);
+    else due.push(zone);
+  }
+  return { due, skipped };
+}
+
+/**
+ * One scan: every managed target on every due zone, decided against the stored state, committed as one unit.
+ *
+ * Results stream through the decider, so memory is bounded by concurrency and by the number of changes, not by the
+ * inventory. An aborted scan (SIGTERM, SIGINT) commits nothing and is recorded as interrupted; a killed one is
+ * found by `recover()` at the next start. Events are published only after they are stored.
+ */
+export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Promise<ScanOutcome> {
+  const clock = deps.clock ?? (() => new Date());
+  const started = clock();
+  const runId = newRunId(started);
+  const base: ScanRun = {
+    id: runId,
+    status: 'running',
+    startedAt: started.toISOString(),
+    targets: 0,
+    lookups: 0,
+    listed: 0,
+    clean: 0,
+    unknown: 0,
+    unknownByReason: {},
+    zoneHealth: [],
+    events: 0,
+  };
+  await deps.repo.startRun(base);
+  let outcome: ScanOutcome;
+  try {
+    const { due, skipped } = await zonesDue(deps, started);
+    const entries = await deps.inventory();
+    // Nothing to look up: do not spend the lists' query budget on test points.
+    const health =
+      entries.length === 0 ? new Map<string, ZoneHealthReport>() : await probeZones(due, deps.resolver);
+    const zoneHealth = due.map((zone) => health.get(zone.zone)).filter((h): h is ZoneHealthReport => !!h);
+    const [previous, degradedZones] = await Promise.all([
+      deps.repo.getStates(),
+      deps.repo.getDegradedZones(),
+    ]);
+
+    const newTargets = new Set<string>();
+    const firstScanned = entries.filter((entry) => !entry.firstScannedAt).map((entry) => entry.target);
+    const firstScannedSet = new Set(firstScanned);
+    let targets = 0;
+    const items = (function* () {
+      for (const { target, entry } of expandEntries(entries)) {
+        targets++;
+        if (firstScannedSet.has(entry.target)) newTargets.add(target.value);
+        yield { target };
+      }
+    })();
+
+    const severities = new Map(due.map((zone) => [zone.zone, zone.severity]));
+    const decider = createDecider({
+      runId,
+      at: started.toISOString(),
+      policy: deps.policy,
+      previous,
+      newTargets,
+      degradedZones,
+      health,
+      severityOf: (zone) => severities.get(zone) ?? 'major',
+    });
+    const counts = { lookups: 0, listed: 0, clean: 0, unknown: 0 };
+    const unknownByReason: Record<string, number> = {};
+    const total = countLookups(countTargetsByKind(entries), due);
+    for await (const batch of streamChecks(items, {
+      resolver: deps.resolver,
+      zones: due,
+      health,
+      concurrency: deps.concurrency,
+      ...(signal ? { signal } : {}),
+    })) {
+      for (const result of batch) {
+        counts.lookups++;
+        counts[result.status]++;
+        if (result.reason) unknownByReason[result.reason] = (unknownByReason[result.reason] ?? 0) + 1;
+        decider.add(result);
+        deps.onResult?.(result);
+      }
+      deps.onProgress?.(counts.lookups, total);
+    }
+
+    const summary = { ...counts, targets, unknownByReason, zoneHealth };
+    if (signal?.aborted) {
+      const run: ScanRun = {
+        ...base,
+        ...summary,
+        status: 'interrupted',
+        endedAt: clock().toISOString(),
+        error: 'interrupted: stopped before the scan finished; nothing was decided',
+      };
+      await deps.repo.endRun(run);
+      return { run, events: [], skippedZones: skipped };
+    }
+    const decision = decider.finish();
+    const run: ScanRun = {
+      ...base,
+      ...summary,
+      status: 'completed',
+      endedAt: clock().toISOString(),
+      events: decision.events.length,
+    };
+    await deps.repo.commitRun({
+      run,
+      events: decision.events,
+      states: [...decision.states],
+      degradedZones: [...decision.degradedZones],
+      firstScanned,
+    });
+    outcome = { run, events: decision.events, skippedZones: skipped };
+  } catch (error) {
+    const run: ScanRun = {
+      ...base,
+      status: 'failed',
+      endedAt: clock().toISOString(),
+      error: error instanceof Error ? error.message : String(error),
+    };
+    // The failure itself is the news; a second failure while recording it must not hide the first.
+    await deps.repo.endRun(run).catch(() => {});
+    throw error;
+  }
+  // Published after the commit, outside the failure path: the run is stored as completed whatever a publisher does.
+  await deps.publisher.publish(outcome.events, outcome.run);
+  return outcome;
+}

@@ -1,0 +1,125 @@
+/**
+ * The ListingRepository contract on a real PostgreSQL, each test in its own namespace (removed afterwards), plus
+ * namespace isolation, stores that share a process without sharing a pool, and an outage that fails operations
+ * quickly instead of hanging them.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { InventoryEntry } from '../../../src/domain/inventory.ts';
+import { ErrorCode } from '../../../src/errors.ts';
+import { openPostgres } from '../../../src/store/backends/postgres.ts';
+import { KeyvListingRepository } from '../../../src/store/keyv-repository.ts';
+import type { ListingRepository } from '../../../src/store/listing-repository.ts';
+import { describeListingRepository } from '../../contract/listing-repository.contract.ts';
+import { describeWithService, postgresAvailability } from '../../helpers/services.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const ENTRY: InventoryEntry = {
+  target: '192.0.2.1',
+  kind: 'ip4',
+  labels: {},
+  source: 'store',
+  addedAt: '2026-11-28T10:00:00.000Z',
+};
+
+function namespace(): string {
+  return `test-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    const result = await client.query<{ key: string }>(
+      'SELECT key FROM rblwatch_kv WHERE starts_with(key, $1)',
+      [prefix],
+    );
+    return result.rows.map((row) => row.key).sort();
+  } finally {
+    await client.end();
+  }
+}
+
+describeWithService(await postgresAvailability(DATABASE_URL), 'postgres store', () => {
+  describeListingRepository('postgres', async () => {
+    const keyv = await openPostgres(DATABASE_URL, { namespace: namespace() });
+    const repo = new KeyvListingRepository({ keyv, backend: 'postgres' });
+    return {
+      repo,
+      keyv,
+      cleanup: async () => {
+        await keyv.clear();
+        await repo.close();
+      },
+    };
+  });
+
+  describe('namespaces and pools', () => {
+    it('keeps stores apart, and closing one leaves the other working', async () => {
+      const [a, b] = [namespace(), namespace()];
+      const keyvA = await openPostgres(DATABASE_URL, { namespace: a });
+      const keyvB = await openPostgres(DATABASE_URL, { namespace: b });
+      const repoA = new KeyvListingRepository({ keyv: keyvA, backend: 'postgres' });
+      const repoB = new KeyvListingRepository({ keyv: keyvB, backend: 'postgres' });
+      try {
+        await repoA.putInventory(ENTRY);
+        expect(await repoB.listInventory()).toEqual([]);
+        expect(await keysUnder(`${a}:`)).toEqual([`${a}:inventory`]);
+        // @keyv/postgres alone shares one pool per process: closing B would end A's connections too.
+        await repoB.close();
+        expect(await repoA.listInventory()).toEqual([ENTRY]);
+        await keyvA.clear();
+        expect(await keysUnder(`${a}:`)).toEqual([]);
+      } finally {
+        await repoA.close();
+        await repoB.close();
+      }
+    });
+  });
+
+  describe('outage', () => {
+    let proxy: TcpProxy | undefined;
+    let repo: ListingRepository | undefined;
+
+    afterEach(async () => {
+      await proxy?.restore();
+      await repo?.close().catch(() => undefined);
+      await proxy?.close();
+    });
+
+    it('fails operations quickly while the server is away, and works again once it is back', async () => {
+      const target = new URL(DATABASE_URL);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      const via = new URL(DATABASE_URL);
+      via.hostname = '127.0.0.1';
+      via.port = String(proxy.port);
+      const ns = namespace();
+      const keyv = await openPostgres(via.toString(), { namespace: ns, connectTimeoutMs: 1_000 });
+      repo = new KeyvListingRepository({ keyv, backend: 'postgres' });
+      await repo.putInventory(ENTRY);
+
+      await proxy.cut();
+      const started = Date.now();
+      const failure = await repo.listInventory().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ code: ErrorCode.STORE_BACKEND_ERROR });
+      expect(Date.now() - started).toBeLessThan(3_000);
+
+      await proxy.restore();
+      const deadline = Date.now() + 10_000;
+      let result: unknown;
+      while (Date.now() < deadline) {
+        result = await repo.listInventory().catch((error: unknown) => error);
+        if (Array.isArray(result)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(result).toEqual([ENTRY]);
+      await keyv.clear();
+    });
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The ListingRepository contract on a real Redis, each test in its own namespace (removed afterwards), plus what
+ * only a server backend can show: namespaces that do not see each other, and an outage that fails operations
+ * quickly instead of hanging them, followed by recovery when the server is back.
+ */
+import { randomBytes } from 'node:crypto';
+import { createClient } from '@keyv/redis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/errors.ts';
+import { openRedis } from '../../../src/store/backends/redis.ts';
+import { KeyvListingRepository } from '../../../src/store/keyv-repository.ts';
+import type { ListingRepository } from '../../../src/store/listing-repository.ts';
+import { describeListingRepository } from '../../contract/listing-repository.contract.ts';
+import { describeWithService, redisAvailability } from '../../helpers/services.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function namespace(): string {
+  return `test-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Keys under `prefix` on the shared server, read with a client of the test's own. */
+async function keysUnder(prefix: string): Promise<string[]> {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  try {
+    return await client.keys(`${prefix}*`);
+  } finally {
+    await client.close();
+  }
+}
+
+describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
+  describeListingRepository('redis', async () => {
+    const ns = namespace();
+    const keyv = await openRedis(REDIS_URL, { namespace: ns });
+    const repo = new KeyvListingRepository({ keyv, backend: 'redis' });
+    return {
+      repo,
+      keyv,
+      cleanup: async () => {
+        await keyv.clear();
+        await repo.close();
+      },
+    };
+  });
+
+  describe('namespaces', () => {
+    it('keep stores apart, and clearing one leaves the other', async () => {
+      const [a, b] = [namespace(), namespace()];
+      const keyvA = await openRedis(REDIS_URL, { namespace: a });
+      const keyvB = await openRedis(REDIS_URL, { namespace: b });
+      const repoA = new KeyvListingRepository({ keyv: keyvA, backend: 'redis' });
+      const repoB = new KeyvListingRepository({ keyv: keyvB, backend: 'redis' });
+      try {
+        await repoA.putInventory({
+          target: '192.0.2.1',
+          kind: 'ip4',
+          labels: {},
+          source: 'store',
+          addedAt: '2026-11-28T10:00:00.000Z',
+        });
+        expect(await repoB.listInventory()).toEqual([]);
+        expect(await keysUnder(`${a}::`)).toEqual([`${a}::inventory`]);
+        await keyvB.clear();
+        expect(await repoA.listInventory()).toHaveLength(1);
+        await keyvA.clear();
+        expect(await keysUnder(`${a}::`)).toEqual([]);
+      } finally {
+        await repoA.close();
+        await repoB.close();
+      }
+    });
+  });
+
+  describe('outage', () => {
+    let proxy: TcpProxy | undefined;
+    let repo: ListingRepository | undefined;
+
+    afterEach(async () => {
+      await proxy?.restore();
+      await repo?.close().catch(() => undefined);
+      await proxy?.close();
+    });
+
+    it('fails operations quickly while the server is away, and works again once it is back', async () => {
+      const target = new URL(REDIS_URL);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+      const ns = namespace();
+      const keyv = await openRedis(`redis://127.0.0.1:${proxy.port}`, { namespace: ns });
+      repo = new KeyvListingRepository({ keyv, backend: 'redis' });
+      await repo.listInventory();
+
+      await proxy.cut();
+      const started = Date.now();
+      const failure = await repo.listInventory().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ code: ErrorCode.STORE_BACKEND_ERROR });
+      expect(Date.now() - started).toBeLessThan(2_000);
+
+      await proxy.restore();
+      const deadline = Date.now() + 10_000;
+      let result: unknown;
+      while (Date.now() < deadline) {
+        result = await repo.listInventory().catch((error: unknown) => error);
+        if (Array.isArray(result)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(result).toEqual([]);
+      await keyv.clear();
+    });
+  });
+});
