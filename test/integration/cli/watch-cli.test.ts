@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,14 @@ import { runCli } from '../../helpers/run-cli.ts';
  */
 let dir: string;
 let dns: FakeDnsServer;
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
+}
 
 async function config(name: string, body: string): Promise<string> {
   const file = join(dir, `${name}.yml`);
@@ -166,10 +175,11 @@ describe('watch, scan, status and history', () => {
     expect(JSON.parse(history.stdout)).toHaveLength(1);
   });
 
-  it('serve scans at start and stops cleanly on SIGTERM', async () => {
+  it('serve scans at start, serves /healthz and /metrics, and stops cleanly on SIGTERM', async () => {
+    const port = await freeTcpPort();
     const child = spawn(process.execPath, ['bin/rblwatch.js', 'serve', '--config', file], {
       cwd: new URL('../../../', import.meta.url),
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', RBLWATCH_HTTP_PORT: String(port) },
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -180,6 +190,12 @@ describe('watch, scan, status and history', () => {
     while (!out.includes('scan completed') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('scan completed');
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('rblwatch_listings{zone="bl.test",severity="major"} 1');
+    expect(metrics).toMatch(/rblwatch_lookups_total\{zone="bl.test",status="listed"\} 1/);
+    expect(metrics).toContain('rblwatch_scans_total{status="completed"} 1');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const lines = out
