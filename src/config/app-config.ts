@@ -212,7 +212,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
   const port = fromEnv.httpPort ?? data.http?.port ?? undefined;
   const config: AppConfig = {
     file: text === undefined ? undefined : absolute,
-    store: fromEnv.store ?? data.store ?? storeOrThrow(configDefaults.store, baseDir),
+    // The default is where `npm start` puts it: under the working directory, wherever the config file lives.
+    store: fromEnv.store ?? data.store ?? storeOrThrow(configDefaults.store, cwd),
     resolvers,
     zones,
     schedule: {

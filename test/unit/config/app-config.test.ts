@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` in plain strings is the config syntax under test.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,14 @@ async function failure(load: Promise<unknown>): Promise<string> {
 }
 
 describe('loadConfig: defaults and files', () => {
+  it('puts the default store under the working directory even when the file lives elsewhere', async () => {
+    const elsewhere = join(dir, 'etc');
+    await mkdir(elsewhere);
+    await writeFile(join(elsewhere, 'rblwatch.yml'), 'targets: [203.0.113.7]\n');
+    const config = await loadConfig({ cwd: dir, file: join(elsewhere, 'rblwatch.yml'), env: {}, now });
+    expect(config.store).toMatchObject({ kind: 'sqlite', path: resolve(dir, 'data/rblwatch.sqlite') });
+  });
+
   it('applies every default when there is no file', async () => {
     const config = await loadConfig({ cwd: dir, env: {}, now });
     expect(config).toEqual({
