@@ -122,6 +122,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     program.command('history').description("a target's listing history, newest first").argument('<target>'),
   )
     .option('--since <date>', 'only changes since this date (2026-01-31 or ISO 8601)')
+    .option('--until <date>', 'only changes before this date')
+    .option('--zone <zone>', 'only changes on this list')
     .option('--json', 'print JSON for scripts')
     .action(async (target: string, flags) => {
       status = await runHistoryCommand(target, flags, io);

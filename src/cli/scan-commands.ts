@@ -90,11 +90,16 @@ export function runStatusCommand(
 
 export function runHistoryCommand(
   target: string,
-  flags: ConfigFlags & { json?: boolean; since?: string },
+  flags: ConfigFlags & { json?: boolean; since?: string; until?: string; zone?: string },
   io: CliIo,
 ): Promise<number> {
+  const filters = {
+    ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.until ? { until: flags.until } : {}),
+    ...(flags.zone ? { zone: flags.zone } : {}),
+  };
   return withRuntime(flags, io, (runtime) =>
-    showHistory(runtime.repo, target, flags.since, flags.json === true, io),
+    showHistory(runtime.repo, target, filters, flags.json === true, io),
   );
 }
 

@@ -160,31 +160,45 @@ export async function showStatus(
 }
 
 /** `history TARGET [--since DATE]`: the target's events, newest first. */
+/** Filters of `history`: a zone and a time range, on top of the target. */
+export interface HistoryFilters {
+  readonly since?: string;
+  readonly until?: string;
+  readonly zone?: string;
+}
+
+function isoDate(flag: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const parsed = Date.parse(text);
+  if (Number.isNaN(parsed)) {
+    throw new UserError(
+      ErrorCode.USAGE,
+      `${flag} ${JSON.stringify(text)} is not a date (use 2026-01-31 or ISO 8601)`,
+    );
+  }
+  return new Date(parsed).toISOString();
+}
+
+/** `history TARGET [--zone Z] [--since DATE] [--until DATE]`: the target's events, newest first. */
 export async function showHistory(
   repo: ListingRepository,
   target: string,
-  since: string | undefined,
+  filters: HistoryFilters,
   json: boolean,
   io: CliIo,
 ): Promise<number> {
   const key = canonical(target);
-  let sinceIso: string | undefined;
-  if (since !== undefined) {
-    const parsed = Date.parse(since);
-    if (Number.isNaN(parsed)) {
-      throw new UserError(
-        ErrorCode.USAGE,
-        `--since ${JSON.stringify(since)} is not a date (use 2026-01-31 or ISO 8601)`,
-      );
-    }
-    sinceIso = new Date(parsed).toISOString();
-  }
+  const sinceIso = isoDate('--since', filters.since);
+  const untilIso = isoDate('--until', filters.until);
+  const zone = filters.zone?.trim().toLowerCase().replace(/\.$/, '');
   const events: ListingEvent[] = [];
   let cursor: string | undefined;
   do {
     const page = await repo.listEvents({
       target: key,
       ...(sinceIso ? { since: sinceIso } : {}),
+      ...(untilIso ? { until: untilIso } : {}),
+      ...(zone ? { zone } : {}),
       limit: 1000,
       ...(cursor ? { cursor } : {}),
     });

@@ -163,6 +163,14 @@ describe('watch, scan, status and history', () => {
     expect(none.stdout).toContain('no recorded changes');
     const badDate = await runCli(['history', '203.0.113.7', '--since', 'yesterday-ish', '--config', file]);
     expect(badDate.code).toBe(64);
+    const count = async (...filters: string[]): Promise<number> => {
+      const result = await runCli(['history', '203.0.113.7', ...filters, '--json', '--config', file]);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as unknown[]).length;
+    };
+    expect(await count('--zone', 'BL.test.', '--until', '2999-01-01')).toBe(1);
+    expect(await count('--zone', 'other.test')).toBe(0);
+    expect(await count('--until', '2000-01-01')).toBe(0);
   });
 
   it('removing a watched target keeps its history; config entries are removed in the file', async () => {
