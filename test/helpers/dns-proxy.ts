@@ -11,9 +11,13 @@ export interface DnsProxy {
 
 /**
  * A UDP DNS forwarder on 127.0.0.1 in front of another server (rbldnsd), able to drop chosen questions, so a test
- * can make one zone fall silent while the others keep answering, as when a list's servers go down.
+ * can make one zone fall silent while the others keep answering, as when a list's servers go down. `delayMs`
+ * holds every question that long, like a distant server, so a scan lasts long enough to be interrupted.
  */
-export async function startDnsProxy(upstream: { host: string; port: number }): Promise<DnsProxy> {
+export async function startDnsProxy(
+  upstream: { host: string; port: number },
+  options: { delayMs?: number } = {},
+): Promise<DnsProxy> {
   let drop: (name: string) => boolean = () => false;
   const front = dgram.createSocket('udp4');
   // One upstream socket per client address, so query ids from different clients cannot collide.
@@ -34,7 +38,10 @@ export async function startDnsProxy(upstream: { host: string; port: number }): P
       back.on('error', () => {});
       backs.set(key, back);
     }
-    back.send(message, upstream.port, upstream.host);
+    const forward = back;
+    if (options.delayMs)
+      setTimeout(() => forward.send(message, upstream.port, upstream.host), options.delayMs);
+    else forward.send(message, upstream.port, upstream.host);
   });
   await new Promise<void>((resolve) => front.bind(0, '127.0.0.1', resolve));
   return {
