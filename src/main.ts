@@ -66,6 +66,7 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
   const metrics = createMetrics();
   const publisher = createLogPublisher(log);
   const zoneIntervals = new Map(Object.entries(config.zoneIntervalsMs));
+  let listingsKnown = false;
 
   return {
     config,
@@ -94,6 +95,9 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
       const outcome = await runScan(deps, options.signal);
       metrics.recordScan(outcome.run);
       metrics.recordEvents(outcome.events);
+      // The listings gauge changes only with events (or on the first scan of this process): no store read otherwise.
+      if (outcome.events.length === 0 && listingsKnown) return outcome;
+      listingsKnown = true;
       const states = await repo.getStates();
       const severity = new Map(catalog.zones.map((zone) => [zone.zone, zone.severity]));
       metrics.setListings(

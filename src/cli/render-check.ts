@@ -1,4 +1,4 @@
-import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
+import { type CheckResult, formatCodes, type ZoneHealthReport } from '../domain/check-result.ts';
 import type { CheckSummary } from './check-command.ts';
 import type { Style } from './style.ts';
 
@@ -122,13 +122,13 @@ export function renderCheckTable(input: CheckTableInput): string {
 function renderRow(result: CheckResult, zoneWidth: number, style: Style): string {
   const zone = result.zone.padEnd(zoneWidth);
   if (result.status === 'listed') {
-    const codes = result.codes.map((code, i) => `${code} ${result.meanings[i] ?? ''}`.trim()).join('; ');
+    const codes = formatCodes(result.codes, result.meanings);
     const flag = result.zoneHealth && result.zoneHealth !== 'untested' ? ` [zone ${result.zoneHealth}]` : '';
     return `${style.listed('LISTED ')}  ${zone}  ${printable(codes)}${flag}`;
   }
   if (result.status === 'unknown') {
     return `${style.unknown('UNKNOWN')}  ${zone}  ${result.reason}: ${printable(result.detail ?? '')}`;
   }
-  const codes = result.codes.map((code, i) => `${code} ${result.meanings[i] ?? ''}`.trim()).join('; ');
+  const codes = formatCodes(result.codes, result.meanings);
   return `${style.clean('clean  ')}  ${zone}  ${printable(codes)}`;
 }

@@ -1,4 +1,6 @@
 import { loadConfig } from '../config/app-config.ts';
+import { UserError } from '../errors.ts';
+import { canonicalTarget } from '../inventory/inventory.ts';
 import { createLogger } from '../log.ts';
 import { openRuntime, serve } from '../main.ts';
 import { describeEvent } from '../watch/log-publisher.ts';
@@ -16,6 +18,25 @@ import {
 
 export interface ConfigFlags {
   readonly config?: string;
+}
+
+/**
+ * Check targets typed on the command line before the store is opened, so bad input changes nothing at all (not
+ * even creating an empty store). Prints every problem; false when there was one.
+ */
+function targetsValid(targets: readonly string[], io: CliIo, unchanged = 'nothing was changed'): boolean {
+  let ok = true;
+  for (const text of targets) {
+    try {
+      canonicalTarget(text);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      io.stderr.write(`rblwatch: ${error.message}\n`);
+      ok = false;
+    }
+  }
+  if (!ok) io.stderr.write(`rblwatch: ${unchanged}\n`);
+  return ok;
 }
 
 async function withRuntime<T>(
@@ -85,6 +106,7 @@ export function runStatusCommand(
   flags: ConfigFlags & { json?: boolean },
   io: CliIo,
 ): Promise<number> {
+  if (target !== undefined && !targetsValid([target], io)) return Promise.resolve(ExitCode.usage);
   return withRuntime(flags, io, (runtime) => showStatus(runtime.repo, target, flags.json === true, io));
 }
 
@@ -98,6 +120,7 @@ export function runHistoryCommand(
     ...(flags.until ? { until: flags.until } : {}),
     ...(flags.zone ? { zone: flags.zone } : {}),
   };
+  if (!targetsValid([target], io)) return Promise.resolve(ExitCode.usage);
   return withRuntime(flags, io, (runtime) =>
     showHistory(runtime.repo, target, filters, flags.json === true, io),
   );
@@ -109,6 +132,8 @@ export function runWatchCommand(
   flags: ConfigFlags & LabelFlags & { json?: boolean },
   io: CliIo,
 ): Promise<number> {
+  const unchanged = action === 'add' ? 'nothing was added' : 'nothing was removed';
+  if (!targetsValid(targets, io, unchanged)) return Promise.resolve(ExitCode.usage);
   return withRuntime(flags, io, (runtime) => {
     if (action === 'add') return watchAdd(runtime.repo, targets, flags, io, new Date());
     if (action === 'remove') return watchRemove(runtime.repo, targets, io);

@@ -1,3 +1,4 @@
+import { formatCodes } from '../domain/check-result.ts';
 import type { InventoryEntry, Labels } from '../domain/inventory.ts';
 import type { ListingEvent } from '../domain/listing.ts';
 import { ErrorCode, UserError } from '../errors.ts';
@@ -150,7 +151,7 @@ export async function showStatus(
     return ExitCode.ok;
   }
   for (const state of states) {
-    const codes = state.codes.map((code, i) => `${code} ${state.meanings[i] ?? ''}`.trim()).join('; ');
+    const codes = formatCodes(state.codes, state.meanings);
     io.stdout.write(
       `${state.target}  ${state.zone}  since ${state.listedSince ?? state.updatedAt}  ${printable(codes)}\n`,
     );

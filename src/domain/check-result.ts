@@ -67,3 +67,8 @@ export interface CheckResult {
   /** Wall time of the lookup in milliseconds (A plus TXT). */
   readonly ms: number;
 }
+
+/** "127.0.0.2 SBL: ...; 127.0.0.4 XBL: ..." from parallel code and meaning lists, for one-line summaries. */
+export function formatCodes(codes: readonly string[], meanings: readonly string[]): string {
+  return codes.map((code, i) => `${code} ${meanings[i] ?? ''}`.trim()).join('; ');
+}

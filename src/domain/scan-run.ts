@@ -21,3 +21,20 @@ export interface ScanRun {
   /** Why the run failed or was interrupted. */
   readonly error?: string;
 }
+
+/** A run as recorded when it starts: status `running`, every count zero. */
+export function startedRun(id: string, startedAt: string): ScanRun {
+  return {
+    id,
+    status: 'running',
+    startedAt,
+    targets: 0,
+    lookups: 0,
+    listed: 0,
+    clean: 0,
+    unknown: 0,
+    unknownByReason: {},
+    zoneHealth: [],
+    events: 0,
+  };
+}

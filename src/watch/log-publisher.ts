@@ -1,3 +1,4 @@
+import { formatCodes } from '../domain/check-result.ts';
 import type { ListingEvent } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
 import type { Logger } from '../log.ts';
@@ -17,7 +18,7 @@ export function createLogPublisher(log: Logger): EventPublisher {
 
 /** One line for people: "203.0.113.7 listed on zen.spamhaus.org (127.0.0.2 SBL ...)". */
 export function describeEvent(event: ListingEvent): string {
-  const codes = event.codes.map((code, i) => `${code} ${event.meanings[i] ?? ''}`.trim()).join('; ');
+  const codes = formatCodes(event.codes, event.meanings);
   switch (event.kind) {
     case 'listed':
       return `${event.target} ${event.initial ? 'was already listed' : 'listed'} on ${event.zone}${codes ? ` (${codes})` : ''}`;

@@ -5,7 +5,7 @@ import type { DnsResolver } from '../dns/dns-resolver.ts';
 import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent, ListingPolicy } from '../domain/listing.ts';
-import type { ScanRun } from '../domain/scan-run.ts';
+import { type ScanRun, startedRun } from '../domain/scan-run.ts';
 import type { Zone } from '../domain/zone.ts';
 import { countTargetsByKind, expandEntries } from '../inventory/inventory.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
@@ -81,19 +81,7 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
   const clock = deps.clock ?? (() => new Date());
   const started = clock();
   const runId = newRunId(started);
-  const base: ScanRun = {
-    id: runId,
-    status: 'running',
-    startedAt: started.toISOString(),
-    targets: 0,
-    lookups: 0,
-    listed: 0,
-    clean: 0,
-    unknown: 0,
-    unknownByReason: {},
-    zoneHealth: [],
-    events: 0,
-  };
+  const base = startedRun(runId, started.toISOString());
   await deps.repo.startRun(base);
   let outcome: ScanOutcome;
   try {

@@ -12,7 +12,7 @@ import type { Keyv } from 'keyv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryEntry } from '../../src/domain/inventory.ts';
 import { type ListingEvent, type ListingState, listingKey } from '../../src/domain/listing.ts';
-import type { ScanRun } from '../../src/domain/scan-run.ts';
+import { type ScanRun, startedRun } from '../../src/domain/scan-run.ts';
 import { AppError, ErrorCode } from '../../src/errors.ts';
 import { KeyvListingRepository, storeKeys } from '../../src/store/keyv-repository.ts';
 import type { ListingRepository, ScanCommit } from '../../src/store/listing-repository.ts';
@@ -49,22 +49,6 @@ function entry(target: string, overrides: Partial<InventoryEntry> = {}): Invento
     source: 'store',
     addedAt: iso(-60),
     ...overrides,
-  };
-}
-
-function startedRun(id: string, startedAt: string): ScanRun {
-  return {
-    id,
-    status: 'running',
-    startedAt,
-    targets: 0,
-    lookups: 0,
-    listed: 0,
-    clean: 0,
-    unknown: 0,
-    unknownByReason: {},
-    zoneHealth: [],
-    events: 0,
   };
 }
 

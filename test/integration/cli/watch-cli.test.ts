@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -98,6 +99,13 @@ describe('watch, scan, status and history', () => {
     expect(bad.stderr).toContain('nothing was added');
     const list = await runCli(['watch', 'list', '--json', '--config', file]);
     expect(JSON.parse(list.stdout).map((entry: { target: string }) => entry.target)).toEqual(['203.0.113.7']);
+  });
+
+  it('does not even create the store when every target is bad', async () => {
+    const fresh = await config('fresh', good('fresh').replace('PORT', String(dns.port)));
+    const bad = await runCli(['watch', 'add', '10.0.0.0/8', '--config', fresh]);
+    expect(bad.code).toBe(64);
+    expect(existsSync(join(dir, 'fresh.sqlite'))).toBe(false);
   });
 
   it('adds targets with labels, refuses duplicates, warns about overlaps', async () => {

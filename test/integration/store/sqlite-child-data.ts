@@ -1,7 +1,7 @@
 /** What the SQLite durability child writes, shared with the test that checks it afterwards. */
 import type { InventoryEntry } from '../../../src/domain/inventory.ts';
 import { type ListingState, listingKey } from '../../../src/domain/listing.ts';
-import type { ScanRun } from '../../../src/domain/scan-run.ts';
+import { type ScanRun, startedRun } from '../../../src/domain/scan-run.ts';
 import type { ScanCommit } from '../../../src/store/listing-repository.ts';
 
 const T0 = Date.parse('2026-11-28T10:00:00.000Z');
@@ -23,19 +23,7 @@ export function childRunId(n: number): string {
 }
 
 export function childRun(n: number): ScanRun {
-  return {
-    id: childRunId(n),
-    status: 'running',
-    startedAt: at(n),
-    targets: 1,
-    lookups: 0,
-    listed: 0,
-    clean: 0,
-    unknown: 0,
-    unknownByReason: {},
-    zoneHealth: [],
-    events: 0,
-  };
+  return { ...startedRun(childRunId(n), at(n)), targets: 1 };
 }
 
 /** Run `n`: two events, one state for a target that cycles through 50 addresses, and zone `z<n>` degraded. */
