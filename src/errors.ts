@@ -26,6 +26,18 @@ export const ErrorCode = {
   STORE_INVALID_INPUT: 'STORE_INVALID_INPUT',
   /** The store was used after `close()`. */
   STORE_CLOSED: 'STORE_CLOSED',
+  /** The receiving service refused the message (a 4xx other than 429); retrying cannot help. */
+  NOTIFY_REJECTED: 'NOTIFY_REJECTED',
+  /** The service could not take the message now (network error, timeout, 429, 5xx); a retry may succeed. */
+  NOTIFY_UNAVAILABLE: 'NOTIFY_UNAVAILABLE',
+  /** A destination or route in the configuration cannot be used. */
+  NOTIFY_CONFIG_INVALID: 'NOTIFY_CONFIG_INVALID',
+  /** A chat platform call failed (bad token, missing scope, unknown channel). */
+  CHAT_API_ERROR: 'CHAT_API_ERROR',
+  /** A chat user may not run a command that changes state. */
+  CHAT_FORBIDDEN: 'CHAT_FORBIDDEN',
+  /** A chat user ran too many lookups in a short time. */
+  CHAT_RATE_LIMITED: 'CHAT_RATE_LIMITED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,4 +1,13 @@
 import { getServers } from 'node:dns';
+import { Agent } from 'undici';
+import { type Alerting, createAlerting } from './alerts/alerting.ts';
+import { destinationMode } from './alerts/destinations.ts';
+import { createNotifiers } from './alerts/notifiers/index.ts';
+import type { ChannelPoster } from './chat/chat-adapter.ts';
+import { createLookupService } from './checks/lookup-service.ts';
+import { probeZones } from './checks/run-check.ts';
+import type { CommandServices } from './command-api/command.ts';
+import { createZoneService } from './command-api/zone-service.ts';
 import { type AppConfig, loadConfig } from './config/app-config.ts';
 import { parseResolverAddress } from './dns/resolver-address.ts';
 import { UdpResolver } from './dns/udp-resolver.ts';
@@ -10,7 +19,7 @@ import { createScanScheduler } from './scheduler/scan-scheduler.ts';
 import type { ListingRepository } from './store/listing-repository.ts';
 import { openStore } from './store/open-store.ts';
 import { createLogPublisher } from './watch/log-publisher.ts';
-import { runScan, type ScanDependencies, type ScanOutcome } from './watch/run-scan.ts';
+import { type EventPublisher, runScan, type ScanDependencies, type ScanOutcome } from './watch/run-scan.ts';
 import { syncConfigInventory } from './watch/sync-inventory.ts';
 import { buildCatalog, type Catalog } from './zones/catalog.ts';
 
@@ -27,6 +36,8 @@ export interface WatchRuntime {
   scan(options?: {
     signal?: AbortSignal;
     onProgress?: (done: number, total: number) => void;
+    /** Where the scan's events go after the commit; logged only when absent. */
+    publisher?: EventPublisher;
   }): Promise<ScanOutcome>;
   close(): Promise<void>;
 }
@@ -87,7 +98,7 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
         concurrency: config.dns.concurrency,
         policy: config.policy,
         inventory: async () => inventory,
-        publisher,
+        publisher: options.publisher ? combine(publisher, options.publisher) : publisher,
         zoneIntervals,
         onResult: (result: CheckResult) => metrics.recordLookup(result.zone, result.status, result.reason),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -114,6 +125,108 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
   };
 }
 
+/** The ports chat commands (and the CLI's `mute`/`unmute`/`mutes`) run against. */
+export function createCommandServices(
+  runtime: WatchRuntime,
+  extras: { scans?: CommandServices['scans'] } = {},
+): CommandServices {
+  const zones = runtime.catalog.zones;
+  return {
+    lookup: createLookupService({
+      resolver: runtime.resolver,
+      zones,
+      concurrency: Math.min(runtime.config.dns.concurrency, 50),
+    }),
+    store: runtime.repo,
+    zones: createZoneService({
+      zones,
+      repo: runtime.repo,
+      probe: async () => [...(await probeZones(zones, runtime.resolver)).values()],
+    }),
+    mutes: runtime.repo.alerts,
+    ...(extras.scans ? { scans: extras.scans } : {}),
+    clock: () => new Date(),
+  };
+}
+
+function combine(first: EventPublisher, second: EventPublisher): EventPublisher {
+  return {
+    async publish(events, run) {
+      await first.publish(events, run);
+      await second.publish(events, run);
+    },
+    async scanFailed(run) {
+      await first.scanFailed?.(run);
+      await second.scanFailed?.(run);
+    },
+  };
+}
+
+export interface RuntimeAlerting {
+  readonly alerting: Alerting;
+  close(): Promise<void>;
+}
+
+/**
+ * Alerting over the runtime's store: notifiers for every configured destination this process can reach (chat
+ * destinations only when their adapter is connected), routing, and the outbox, caught up with anything stored but
+ * not yet routed.
+ */
+export async function openAlerting(
+  runtime: WatchRuntime,
+  log: Logger,
+  chat: { slack?: ChannelPoster; discord?: ChannelPoster } = {},
+): Promise<RuntimeAlerting> {
+  const { alerts } = runtime.config;
+  const dispatcher = new Agent({
+    connect: { timeout: Math.min(alerts.timeoutMs, 10_000) },
+    headersTimeout: alerts.timeoutMs,
+    // undici 7 follows no redirects unless a redirect interceptor is added: a destination URL is what the operator
+    // configured, nothing else (postJson also refuses 3xx answers).
+    bodyTimeout: alerts.timeoutMs,
+  });
+  const reachable = alerts.destinations.filter(
+    (destination) =>
+      (destination.type !== 'slack' && destination.type !== 'discord') ||
+      chat[destination.type] !== undefined,
+  );
+  const notifiers = createNotifiers(reachable, {
+    http: { dispatcher, timeoutMs: alerts.timeoutMs, clock: () => new Date() },
+    chat,
+  });
+  const alerting = createAlerting({
+    repo: runtime.repo,
+    routes: alerts.routes,
+    modes: new Map(
+      alerts.destinations.map((destination) => [destination.name, destinationMode(destination.type)]),
+    ),
+    notifiers,
+    log: log.child({ component: 'alerts' }),
+    groupWindowMs: alerts.groupWindowMs,
+    retry: alerts.retry,
+    onResult: (destination, result, items) => {
+      runtime.metrics.recordDelivery(destination, result, items);
+      updateOutboxGauge();
+    },
+  });
+  const updateOutboxGauge = () => {
+    const items = alerting.outbox.items();
+    const failed = items.filter((item) => item.status === 'failed').length;
+    runtime.metrics.setOutbox(items.length - failed, failed);
+  };
+  await alerting.open();
+  updateOutboxGauge();
+  const pending = alerting.outbox.items().filter((item) => item.status === 'pending').length;
+  if (pending > 0) log.info({ pending }, 'alerts from before the last stop are waiting to be delivered');
+  return {
+    alerting,
+    async close() {
+      await alerting.outbox.stop();
+      await dispatcher.close();
+    },
+  };
+}
+
 /**
  * `rblwatch serve`: scan on schedule until SIGTERM or SIGINT, serve /healthz and /metrics when configured, then
  * finish (or abandon, on a second signal) the scan in flight and close the store.
@@ -122,6 +235,14 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
 export async function serve(config: AppConfig, log: Logger): Promise<void> {
   for (const warning of config.warnings) log.warn(warning);
   const runtime = await openRuntime(config, log);
+  let alerts: RuntimeAlerting;
+  try {
+    alerts = await openAlerting(runtime, log);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const { alerting } = alerts;
   let lastScan: ScanOutcome | undefined;
   let lastError: string | undefined;
   const scheduler = createScanScheduler({
@@ -132,7 +253,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       const scanLog = log.child({ trigger: trigger.kind });
       scanLog.info('scan started');
       try {
-        lastScan = await runtime.scan({ signal });
+        lastScan = await runtime.scan({ signal, publisher: alerting });
         lastError = undefined;
         const { run } = lastScan;
         scanLog.info(
@@ -172,6 +293,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
     : undefined;
   if (http) log.info({ url: http.url }, 'serving /healthz and /metrics');
   scheduler.start();
+  alerting.outbox.start();
   log.info(
     {
       store: config.store.display,
@@ -181,6 +303,19 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
     },
     'rblwatch serving: scans run on schedule',
   );
+  const destinations = config.alerts.destinations.map(
+    (destination) => `${destination.name} (${destination.type})`,
+  );
+  if (destinations.length === 0) {
+    log.warn(
+      'no alert destinations are configured: listings are recorded and logged only (see README, Alerts)',
+    );
+  } else {
+    log.info(
+      { destinations, routes: config.alerts.routes.length },
+      'alerts go to the configured destinations',
+    );
+  }
   // A first scan right away, so a fresh install shows results without waiting for the schedule.
   void scheduler.runNow('startup');
 
@@ -196,6 +331,8 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       log.info({ signal }, 'stopping: letting the scan in flight finish (send again to abandon it)');
       void (async () => {
         await scheduler.stop();
+        // Deliveries in flight finish (each has a timeout); what is still queued waits in the store for the next start.
+        await alerts.close();
         await http?.close();
         await runtime.close();
         log.info('stopped');

@@ -1,5 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { muteCommand } from '../../commands/mute.ts';
+import { mutesCommand } from '../../commands/mutes.ts';
+import { unmuteCommand } from '../../commands/unmute.ts';
 import { AppError, isUserError } from '../errors.ts';
+import { runAlertsPending, runAlertsRetry, runAlertsTest, runChatCommandInCli } from './alerts-commands.ts';
 import { runCheckCommand } from './check-command.ts';
 import { engineDefaults } from './engine-options.ts';
 import { type CliIo, ExitCode } from './io.ts';
@@ -155,6 +159,55 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (flags) => {
       status = await runWatchCommand('list', [], flags, io);
     });
+  const alerts = program.command('alerts').description('alert destinations and the delivery outbox');
+  withConfig(
+    alerts
+      .command('test')
+      .description('send a clearly marked test alert to one destination now and show its answer')
+      .argument('<destination>', 'a destination name from rblwatch.yml'),
+  )
+    .option('--no-resolve', 'pagers: leave the test incident open instead of resolving it at once')
+    .action(async (destination: string, flags) => {
+      status = await runAlertsTest(destination, flags, io);
+    });
+  withConfig(alerts.command('pending').description('alerts waiting to be delivered, and those given up on'))
+    .option('--json', 'print JSON for scripts')
+    .action(async (flags) => {
+      status = await runAlertsPending(flags, io);
+    });
+  withConfig(
+    alerts
+      .command('retry')
+      .description('queue alerts that were given up on again (all of them without ids)')
+      .argument('[ids...]', 'outbox ids from `rblwatch alerts pending`'),
+  ).action(async (ids: string[], flags) => {
+    status = await runAlertsRetry(ids, flags, io);
+  });
+  withConfig(
+    program
+      .command('mute')
+      .description('silence new alarms for a zone or a watched target for a while (delistings still pass)')
+      .argument('<subject>', 'a zone in use, or a watched IP, range or domain')
+      .argument('<duration>', 'how long: 30m, 2h, 7d (at most 90d)')
+      .argument('[reason...]', 'why, shown with the mute'),
+  ).action(async (subject: string, duration: string, reason: string[], flags) => {
+    status = await runChatCommandInCli(
+      muteCommand,
+      { subject, duration, ...(reason.length > 0 ? { reason: reason.join(' ') } : {}) },
+      flags,
+      io,
+    );
+  });
+  withConfig(
+    program.command('unmute').description('end a mute now').argument('<subject>', 'the muted zone or target'),
+  ).action(async (subject: string, flags) => {
+    status = await runChatCommandInCli(unmuteCommand, { subject }, flags, io);
+  });
+  withConfig(program.command('mutes').description('what is muted, by whom, and until when')).action(
+    async (flags) => {
+      status = await runChatCommandInCli(mutesCommand, {}, flags, io);
+    },
+  );
   withConfig(program.command('serve').description('scan on schedule until stopped (SIGTERM/SIGINT)')).action(
     async (flags) => {
       status = await runServeCommand(flags, io);

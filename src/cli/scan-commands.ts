@@ -2,7 +2,7 @@ import { loadConfig } from '../config/app-config.ts';
 import { UserError } from '../errors.ts';
 import { canonicalTarget } from '../inventory/inventory.ts';
 import { createLogger } from '../log.ts';
-import { openRuntime, serve } from '../main.ts';
+import { openAlerting, openRuntime, serve } from '../main.ts';
 import { describeEvent } from '../watch/log-publisher.ts';
 import { type CliIo, ExitCode } from './io.ts';
 import { createProgress } from './progress.ts';
@@ -39,7 +39,7 @@ function targetsValid(targets: readonly string[], io: CliIo, unchanged = 'nothin
   return ok;
 }
 
-async function withRuntime<T>(
+export async function withRuntime<T>(
   flags: ConfigFlags,
   io: CliIo,
   use: (runtime: Awaited<ReturnType<typeof openRuntime>>) => Promise<T>,
@@ -56,9 +56,30 @@ async function withRuntime<T>(
   }
 }
 
-/** `rblwatch scan`: one scan now, with a progress bar on a terminal, then what changed. */
+/**
+ * `rblwatch scan`: one scan now, with a progress bar on a terminal, then what changed. Alerts are routed into the
+ * outbox and sent once (webhooks and pagers; chat posts wait for `serve`, which holds the chat connections); what
+ * could not be sent stays queued for the next `scan` or `serve`.
+ */
 export async function runScanCommand(flags: ConfigFlags & { json?: boolean }, io: CliIo): Promise<number> {
   return withRuntime(flags, io, async (runtime) => {
+    const log = createLogger({ level: 'warn', destination: io.stderr });
+    const { alerting, close } = await openAlerting(runtime, log);
+    try {
+      return await scanOnce(runtime, alerting, flags, io);
+    } finally {
+      await close();
+    }
+  });
+}
+
+async function scanOnce(
+  runtime: Awaited<ReturnType<typeof openRuntime>>,
+  alerting: Awaited<ReturnType<typeof openAlerting>>['alerting'],
+  flags: { json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  {
     const abort = new AbortController();
     const onSignal = (): void => abort.abort();
     process.once('SIGINT', onSignal);
@@ -69,6 +90,7 @@ export async function runScanCommand(flags: ConfigFlags & { json?: boolean }, io
     try {
       const outcome = await runtime.scan({
         signal: abort.signal,
+        publisher: alerting,
         onProgress: (done, expected) => {
           if (expected !== total) {
             total = expected;
@@ -80,8 +102,11 @@ export async function runScanCommand(flags: ConfigFlags & { json?: boolean }, io
       });
       progress.done();
       const { run, events, skippedZones } = outcome;
+      const sent = await alerting.outbox.deliverDue({ flush: true });
+      const queued = alerting.outbox.items().filter((item) => item.status === 'pending').length;
+      const alerts = { ...sent, pending: queued };
       if (flags.json) {
-        io.stdout.write(`${JSON.stringify({ run, events, skippedZones }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ run, events, skippedZones, alerts }, null, 2)}\n`);
       } else {
         if (events.length === 0) io.stdout.write('no changes\n');
         for (const event of events)
@@ -91,6 +116,12 @@ export async function runScanCommand(flags: ConfigFlags & { json?: boolean }, io
         io.stdout.write(
           `scan ${run.status}: ${run.targets} targets, ${run.lookups} lookups, ${run.listed} listed, ${run.unknown} unknown, ${run.events} events\n`,
         );
+        if (sent.delivered + sent.retried + sent.failed + queued > 0) {
+          io.stdout.write(
+            `alerts: ${sent.delivered} sent, ${sent.failed} given up, ${queued} queued ` +
+              '(`rblwatch alerts pending` lists them)\n',
+          );
+        }
       }
       if (run.status === 'interrupted') return ExitCode.interrupted;
       return ExitCode.ok;
@@ -98,7 +129,7 @@ export async function runScanCommand(flags: ConfigFlags & { json?: boolean }, io
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-  });
+  }
 }
 
 export function runStatusCommand(

@@ -1,6 +1,12 @@
+import type { MuteStore } from '../alerts/mutes.ts';
 import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
 import type { Target } from '../domain/target.ts';
+import type { Zone } from '../domain/zone.ts';
 import { AppError, ErrorCode } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Message } from '../render/message.ts';
+import type { ScanScheduler } from '../scheduler/scan-scheduler.ts';
+import type { ListingRepository } from '../store/listing-repository.ts';
 
 /**
  * The contract between platform-neutral commands (`commands/`) and the chat adapters and CLI that run them.
@@ -17,6 +23,15 @@ export interface CommandOption {
   readonly description: string;
   readonly type: OptionType;
   readonly required?: boolean;
+  /** Allowed values (Discord shows them as a menu; Slack's text parser checks them). At most 25. */
+  readonly choices?: readonly string[];
+  /** Discord suggests values as the user types: watched targets or zone names. */
+  readonly autocomplete?: 'target' | 'zone';
+  /**
+   * In Slack's free text, this (last positional) string option takes every remaining word, so
+   * `/rbl check 192.0.2.1 192.0.2.2` gives `targets = "192.0.2.1 192.0.2.2"`.
+   */
+  readonly rest?: boolean;
 }
 
 export type ArgValue = string | number | boolean | undefined;
@@ -25,23 +40,51 @@ export interface CommandUser {
   readonly id: string;
   readonly name: string;
   readonly platform: 'slack' | 'discord' | 'cli';
+  /** Discord role ids, or the Slack user groups the user belongs to (as far as the adapter resolved them). */
+  readonly roles?: readonly string[];
+  /** Discord: the member has Manage Server in this guild. Slack: a workspace admin or owner. */
+  readonly admin?: boolean;
 }
 
 /** A platform-neutral answer; adapters render it as Block Kit, an embed or plain text. */
-export interface Reply {
-  readonly title: string;
-  readonly lines: readonly string[];
-  /** Visible only to the caller (the default for lookups). */
-  readonly ephemeral?: boolean;
-}
+export type Reply = Message;
 
 /** Looks targets up now (the lookup engine behind a port). */
 export interface LookupService {
   check(targets: readonly Target[]): Promise<{ results: CheckResult[]; zones: ZoneHealthReport[] }>;
 }
 
+/** Reads and inventory writes the commands need from the store; nothing else. */
+export type CommandStore = Pick<
+  ListingRepository,
+  | 'listInventory'
+  | 'putInventory'
+  | 'removeInventory'
+  | 'getStates'
+  | 'getDegradedZones'
+  | 'listEvents'
+  | 'listRuns'
+>;
+
+/** The zone catalog in use and the last known health of each zone. */
+export interface ZoneService {
+  list(): readonly Zone[];
+  /** Health from the last completed scan, or probed now when none is known. */
+  health(): Promise<readonly ZoneHealthReport[]>;
+}
+
+/**
+ * Ports handed to every command. Optional ones are absent where the feature does not exist: `scans` only inside
+ * `serve` (the CLI has `rblwatch scan`).
+ */
 export interface CommandServices {
   readonly lookup: LookupService;
+  readonly store: CommandStore;
+  readonly zones: ZoneService;
+  readonly mutes: MuteStore;
+  readonly scans?: Pick<ScanScheduler, 'runNow'>;
+  /** Wall clock, injectable for tests. */
+  readonly clock: () => Date;
 }
 
 export interface CommandContext {
@@ -51,6 +94,10 @@ export interface CommandContext {
   defer(): Promise<void>;
   reply(reply: Reply): Promise<void>;
   readonly services: CommandServices;
+  /** Child logger carrying the invocation id; changes are logged here with who made them. */
+  readonly log: Logger;
+  /** Correlation id shown to the user on errors and present on every log line of this invocation. */
+  readonly invocationId: string;
 }
 
 export interface CommandDefinition {
@@ -59,6 +106,8 @@ export interface CommandDefinition {
   readonly options: readonly CommandOption[];
   /** `read` commands are open to everyone in the workspace; `change` commands need an allowed user or role. */
   readonly access: 'read' | 'change';
+  /** Counts against the caller's lookup rate limit (commands that query DNSBLs live). */
+  readonly rateLimited?: boolean;
   run(context: CommandContext): Promise<void>;
 }
 
@@ -101,6 +150,18 @@ export function defineCommand(definition: CommandDefinition): CommandDefinition 
       );
     }
     if (!option.required) optionalSeen = true;
+    if (option.choices && (option.choices.length === 0 || option.choices.length > 25)) {
+      throw new AppError(
+        ErrorCode.CONFIG_INVALID,
+        `command "${definition.name}": option "${option.name}" needs 1-25 choices`,
+      );
+    }
+    if (option.rest && (option.type !== 'string' || option !== definition.options.at(-1))) {
+      throw new AppError(
+        ErrorCode.CONFIG_INVALID,
+        `command "${definition.name}": only the last option, a string, may take the rest of the text`,
+      );
+    }
   }
   return Object.freeze({ ...definition, options: Object.freeze([...definition.options]) });
 }

@@ -33,6 +33,7 @@ import { dirname, resolve } from 'node:path';
 import cron from 'node-cron';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import type { ChatConfig } from '../chat/chat-config.ts';
 import {
   formatResolverAddress,
   isPublicResolver,
@@ -47,6 +48,7 @@ import { builtinZones } from '../zones/builtin-zones.ts';
 import { loadZoneFile } from '../zones/load-zone-file.ts';
 import { normalizeZoneName } from '../zones/zone-file-schema.ts';
 import type { ZoneSpec } from '../zones/zone-spec.ts';
+import { type AlertsConfig, buildAlertsSchemas, resolveAlertsConfig } from './alerts-config.ts';
 import { parseDuration } from './duration.ts';
 import { readEngineEnv } from './env.ts';
 import { expandEnvReferences, formatExpansionProblem } from './expand-env.ts';
@@ -110,6 +112,10 @@ export interface AppConfig {
   readonly targets: readonly InventoryEntry[];
   /** From `RBLWATCH_SPAMHAUS_DQS_KEY` only; format-checked, never printed. */
   readonly spamhausDqsKey: Secret | undefined;
+  /** Destinations, routes and delivery settings (`destinations`, `routes`, `alerts`). */
+  readonly alerts: AlertsConfig;
+  /** Slack and Discord, present when their credentials are in the environment. */
+  readonly chat: ChatConfig;
   /** Things worth telling the operator that do not stop the start: repeated or overlapping targets, public resolvers. */
   readonly warnings: readonly string[];
 }
@@ -193,6 +199,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
   const problems: string[] = [];
   const zones = await resolveZones(data.zones ?? 'builtin', baseDir, shown, problems);
   const zoneIntervalsMs = checkZoneIntervals(data.zoneIntervals ?? {}, zones, shown, problems);
+  const { alerts, chat } = resolveAlertsConfig(data, document, env, shown, problems);
   if (problems.length > 0) throw configError(shown, problems, redact);
 
   const warnings: string[] = [];
@@ -236,6 +243,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
     http: port === undefined ? undefined : { port, host: data.http?.host ?? configDefaults.httpHost },
     targets,
     spamhausDqsKey: fromEnv.dqsKey,
+    alerts,
+    chat,
     warnings: warnings.map(redact),
   };
   return deepFreeze(config);
@@ -428,6 +437,7 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
       })
       .nullish(),
   };
+  const alerting = buildAlertsSchemas();
   const targetShape = {
     target: z.string({ error: expected('an address, a range or a domain') }),
     labels: labelsSchema.nullish(),
@@ -523,6 +533,7 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
     ),
     http: z.strictObject(httpShape, { error: expected('a mapping') }),
     targets: z.array(target, { error: expected('a list of targets') }),
+    ...alerting.shapes,
   };
   const schema = z.strictObject(
     {
@@ -537,6 +548,10 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
       zoneIntervals: topShape.zoneIntervals.nullish(),
       http: topShape.http.nullish(),
       targets: topShape.targets.nullish(),
+      destinations: topShape.destinations.nullish(),
+      routes: topShape.routes.nullish(),
+      alerts: topShape.alerts.nullish(),
+      chat: topShape.chat.nullish(),
     },
     {
       error: (issue) =>
@@ -551,6 +566,7 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
     ['http', Object.keys(httpShape)],
     ['targets[]', Object.keys(targetShape)],
     ['targets[].labels', ['owner', 'team', 'customer', 'tags']],
+    ...alerting.allowedKeys,
   ]);
   return { schema, allowedKeys };
 }

@@ -31,6 +31,10 @@ export interface ScanMetrics {
   setListings(listings: readonly { zone: string; severity: string }[]): void;
   /** Counts decided events by kind. */
   recordEvents(events: readonly { kind: string }[]): void;
+  /** Counts alert items by destination and outcome (`delivered`, `retry`, `failed`). */
+  recordDelivery(destination: string, result: string, items: number): void;
+  /** Sets the alert items waiting in the outbox, and those given up on. */
+  setOutbox(pending: number, failed: number): void;
   /** The exposition text, families in a fixed order and series sorted by labels, ending in a newline. */
   render(): string;
 }
@@ -124,6 +128,9 @@ export function createMetrics(): ScanMetrics {
   const unknowns: TwoLabels = new Map();
   const scans: OneLabel = new Map(finishedStatuses.map((status) => [status, 0]));
   const events: OneLabel = new Map();
+  const deliveries: TwoLabels = new Map();
+  let outboxPending: number | undefined;
+  let outboxFailed: number | undefined;
 
   return {
     setInventory(targetCount: number, zoneCount: number): void {
@@ -164,6 +171,15 @@ export function createMetrics(): ScanMetrics {
       for (const event of decided) events.set(event.kind, (events.get(event.kind) ?? 0) + 1);
     },
 
+    recordDelivery(destination: string, result: string, items: number): void {
+      add2(deliveries, destination, result, items);
+    },
+
+    setOutbox(pending: number, failed: number): void {
+      outboxPending = pending;
+      outboxFailed = failed;
+    },
+
     render(): string {
       return new MetricsWriter()
         .family('rblwatch_targets', 'gauge', 'Targets watched, after CIDR expansion.')
@@ -198,6 +214,20 @@ export function createMetrics(): ScanMetrics {
         .one('rblwatch_scans_total', 'status', scans)
         .family('rblwatch_events_total', 'counter', 'Listing events decided, by kind.')
         .one('rblwatch_events_total', 'kind', events)
+        .family(
+          'rblwatch_alert_deliveries_total',
+          'counter',
+          'Alert items by destination and delivery outcome (delivered, retry, failed: given up).',
+        )
+        .two('rblwatch_alert_deliveries_total', ['destination', 'result'], deliveries)
+        .family('rblwatch_outbox_pending', 'gauge', 'Alert items waiting to be delivered.')
+        .sample('rblwatch_outbox_pending', outboxPending)
+        .family(
+          'rblwatch_outbox_failed',
+          'gauge',
+          'Alert items given up on, kept for `rblwatch alerts pending`.',
+        )
+        .sample('rblwatch_outbox_failed', outboxFailed)
         .toString();
     },
   };

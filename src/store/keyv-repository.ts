@@ -28,6 +28,8 @@ import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent, ListingState } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
 import { AppError, ErrorCode, UserError } from '../errors.ts';
+import type { AlertStore } from './alert-store.ts';
+import { KeyvAlertStore } from './keyv-alert-store.ts';
 import type { EventQuery, ListingRepository, ScanCommit } from './listing-repository.ts';
 import {
   commitProblem,
@@ -97,6 +99,7 @@ interface CursorPosition {
  */
 export class KeyvListingRepository implements ListingRepository {
   readonly backend: string;
+  readonly alerts: AlertStore;
   readonly #keyv: Keyv;
   readonly #onError = (error: unknown): void => {
     this.#pendingError ??= error;
@@ -116,6 +119,13 @@ export class KeyvListingRepository implements ListingRepository {
     // and the next write would overwrite real data with that emptiness.
     this.#keyv.throwOnErrors = true;
     this.#keyv.on('error', this.#onError);
+    this.alerts = new KeyvAlertStore({
+      read: (key, check) => this.#read(key, check),
+      write: (key, value) => this.#set(key, value),
+      remove: (key) => this.#delete(key),
+      query: (name, fn) => this.#query(name, fn),
+      exclusive: (name, fn) => this.#exclusive(name, fn),
+    });
   }
 
   async listInventory(): Promise<InventoryEntry[]> {

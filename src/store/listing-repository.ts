@@ -1,6 +1,7 @@
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent, ListingState } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
+import type { AlertStore } from './alert-store.ts';
 
 /**
  * Everything one completed scan changes, written as one unit. The repository first stores the whole commit under
@@ -41,6 +42,8 @@ export interface EventQuery {
 export interface ListingRepository {
   /** Backend name for logs and metrics: `sqlite`, `redis`, `postgres`, `memory`. */
   readonly backend: string;
+  /** Outbox, mutes and routing progress, in the same backend. */
+  readonly alerts: AlertStore;
 
   listInventory(): Promise<InventoryEntry[]>;
   /** Insert or replace the entry with the same `target`. */

@@ -10,9 +10,11 @@ import type { Zone } from '../domain/zone.ts';
 import { countTargetsByKind, expandEntries } from '../inventory/inventory.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
 
-/** Where decided events go once they are stored: logs now, the alert outbox later. */
+/** Where decided events go once they are stored: the alert router (and the log). */
 export interface EventPublisher {
   publish(events: readonly ListingEvent[], run: ScanRun): Promise<void>;
+  /** A scan that failed (store down, resolver gone): news for operators too. Errors here are swallowed. */
+  scanFailed?(run: ScanRun): Promise<void>;
 }
 
 export interface ScanDependencies {
@@ -176,6 +178,7 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
     };
     // The failure itself is the news; a second failure while recording it must not hide the first.
     await deps.repo.endRun(run).catch(() => {});
+    await deps.publisher.scanFailed?.(run).catch(() => {});
     throw error;
   }
   // Published after the commit, outside the failure path: the run is stored as completed whatever a publisher does.

@@ -10,6 +10,7 @@
  */
 import type { Keyv } from 'keyv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OutboxItem } from '../../src/alerts/outbox-item.ts';
 import type { InventoryEntry } from '../../src/domain/inventory.ts';
 import { type ListingEvent, type ListingState, listingKey } from '../../src/domain/listing.ts';
 import { type ScanRun, startedRun } from '../../src/domain/scan-run.ts';
@@ -722,6 +723,79 @@ export function describeListingRepository(name: string, factory: () => Promise<R
       it('serializes concurrent writers within one instance', async () => {
         await Promise.all(Array.from({ length: 20 }, (_, i) => repo.putInventory(entry(`192.0.2.${i}`))));
         expect(await repo.listInventory()).toHaveLength(20);
+      });
+    });
+
+    describe('alert store (outbox, mutes, routing progress)', () => {
+      const item = (id: string, overrides: Partial<OutboxItem> = {}): OutboxItem => ({
+        id,
+        destination: 'pager',
+        action: 'trigger',
+        key: `rblwatch:${id}`,
+        alert: {
+          id,
+          kind: 'listed',
+          at: iso(0),
+          severity: 'critical',
+          zone: 'bl.example',
+          target: '192.0.2.1',
+          codes: ['127.0.0.2'],
+          meanings: [],
+          txt: ['see http://bl.example/?192.0.2.1'],
+        },
+        createdAt: iso(0),
+        dueAt: iso(0),
+        attempts: 0,
+        status: 'pending',
+        ...overrides,
+      });
+
+      it('adds items once, keeps their order and survives a reopen of the same data', async () => {
+        const added = await repo.alerts.addOutbox([item('a'), item('b')]);
+        expect(added.map((i) => i.id)).toEqual(['a', 'b']);
+        expect(await repo.alerts.addOutbox([item('b'), item('c')])).toEqual([item('c')]);
+        const reopened = new KeyvListingRepository({ keyv: fixture.keyv, backend: repo.backend });
+        expect((await reopened.alerts.listOutbox()).map((i) => i.id)).toEqual(['a', 'b', 'c']);
+        expect((await reopened.alerts.listOutbox())[0]).toEqual(item('a'));
+      });
+
+      it('updates stored items, ignores unknown ones and removes delivered ones', async () => {
+        await repo.alerts.addOutbox([item('a'), item('b')]);
+        await repo.alerts.updateOutbox([item('a', { attempts: 3, lastError: 'HTTP 500' }), item('zz')]);
+        await repo.alerts.removeOutbox(['b']);
+        expect(await repo.alerts.listOutbox()).toEqual([item('a', { attempts: 3, lastError: 'HTTP 500' })]);
+        await repo.alerts.removeOutbox(['a', 'never-there']);
+        expect(await repo.alerts.listOutbox()).toEqual([]);
+      });
+
+      it('keeps mutes until they expire and replaces a mute of the same subject', async () => {
+        const mute = { scope: 'zone' as const, value: 'bl.example', createdAt: iso(0), until: iso(60) };
+        await repo.alerts.putMute(mute);
+        await repo.alerts.putMute({ ...mute, until: iso(120), by: 'cli' });
+        await repo.alerts.putMute({
+          scope: 'target',
+          value: '192.0.2.0/24',
+          createdAt: iso(0),
+          until: iso(30),
+        });
+        expect(await repo.alerts.listMutes(new Date(iso(10)))).toHaveLength(2);
+        expect(await repo.alerts.listMutes(new Date(iso(90)))).toEqual([
+          { ...mute, until: iso(120), by: 'cli' },
+        ]);
+        expect(await repo.alerts.removeMute('zone', 'bl.example', new Date(iso(90)))).toBe(true);
+        expect(await repo.alerts.removeMute('zone', 'bl.example', new Date(iso(90)))).toBe(false);
+        expect(await repo.alerts.listMutes(new Date(iso(0)))).toHaveLength(0);
+      });
+
+      it('remembers how far routing got', async () => {
+        expect(await repo.alerts.getRoutedThrough()).toBeUndefined();
+        await repo.alerts.setRoutedThrough(runId(5));
+        expect(await repo.alerts.getRoutedThrough()).toBe(runId(5));
+      });
+
+      it('reports a corrupt outbox index instead of reading it as empty', async () => {
+        await writeRaw(fixture.keyv, 'outbox', JSON.stringify({ value: { not: 'a list' }, expires: null }));
+        await expect(repo.alerts.listOutbox()).rejects.toMatchObject({ code: ErrorCode.STORE_CORRUPT });
       });
     });
   });

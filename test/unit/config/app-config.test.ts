@@ -70,6 +70,14 @@ describe('loadConfig: defaults and files', () => {
       http: undefined,
       targets: [],
       spamhausDqsKey: undefined,
+      alerts: {
+        destinations: [],
+        routes: [],
+        groupWindowMs: 60_000,
+        retry: { baseDelayMs: 10_000, maxDelayMs: 600_000, horizonMs: 86_400_000 },
+        timeoutMs: 10_000,
+      },
+      chat: { lookupLimit: { limit: 5, windowMs: 60_000 } },
       warnings: [],
     });
   });
@@ -113,6 +121,14 @@ describe('loadConfig: defaults and files', () => {
         { target: '2001:db8::25', kind: 'ip6', labels: {}, source: 'config', addedAt: now.toISOString() },
       ],
       spamhausDqsKey: undefined,
+      alerts: {
+        destinations: [],
+        routes: [],
+        groupWindowMs: 60_000,
+        retry: { baseDelayMs: 10_000, maxDelayMs: 600_000, horizonMs: 86_400_000 },
+        timeoutMs: 10_000,
+      },
+      chat: { lookupLimit: { limit: 5, windowMs: 60_000 } },
       warnings: [],
     });
   });
@@ -356,7 +372,7 @@ describe('loadConfig: refusing bad files', () => {
   it('refuses unknown keys at the top level, listing the allowed ones', async () => {
     expect(await failure(loadText('stor: ./x.sqlite\n'))).toBe(
       'rblwatch.yml: stor: unknown key (expected one of: store, resolvers, zones, schedule, jitterSeconds, ' +
-        'timezone, policy, dns, zoneIntervals, http, targets)',
+        'timezone, policy, dns, zoneIntervals, http, targets, destinations, routes, alerts, chat)',
     );
   });
 

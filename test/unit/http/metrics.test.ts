@@ -50,6 +50,8 @@ describe('createMetrics', () => {
     metrics.recordLookup('bl.example', 'clean', 'timeout');
     metrics.setListings([{ zone: 'zen.example', severity: 'major' }]);
     metrics.recordEvents([{ kind: 'listed' }]);
+    metrics.recordDelivery('pager', 'delivered', 2);
+    metrics.setOutbox(3, 1);
     metrics.recordScan(scanRun());
 
     expect(metrics.render()).toBe(
@@ -90,7 +92,21 @@ describe('createMetrics', () => {
         'rblwatch_scans_total{status="failed"} 0\n' +
         'rblwatch_scans_total{status="interrupted"} 0\n' +
         header('rblwatch_events_total', 'counter', 'Listing events decided, by kind.') +
-        'rblwatch_events_total{kind="listed"} 1\n',
+        'rblwatch_events_total{kind="listed"} 1\n' +
+        header(
+          'rblwatch_alert_deliveries_total',
+          'counter',
+          'Alert items by destination and delivery outcome (delivered, retry, failed: given up).',
+        ) +
+        'rblwatch_alert_deliveries_total{destination="pager",result="delivered"} 2\n' +
+        header('rblwatch_outbox_pending', 'gauge', 'Alert items waiting to be delivered.') +
+        'rblwatch_outbox_pending 3\n' +
+        header(
+          'rblwatch_outbox_failed',
+          'gauge',
+          'Alert items given up on, kept for `rblwatch alerts pending`.',
+        ) +
+        'rblwatch_outbox_failed 1\n',
     );
   });
 

@@ -1,0 +1,241 @@
+import type { InventoryEntry } from '../domain/inventory.ts';
+import type { ListingEvent } from '../domain/listing.ts';
+import type { ScanRun } from '../domain/scan-run.ts';
+import { relateTargets } from '../inventory/inventory.ts';
+import type { Logger } from '../log.ts';
+import type { ListingRepository } from '../store/listing-repository.ts';
+import type { EventPublisher } from '../watch/run-scan.ts';
+import type { Alert } from './alert.ts';
+import type { Notifier } from './notifiers/notifier.ts';
+import { createOutbox, type Outbox, type RetryPolicy } from './outbox.ts';
+import type { OutboxItem } from './outbox-item.ts';
+import type { Route } from './route.ts';
+import { routeAlerts } from './route-alerts.ts';
+
+export interface AlertingOptions {
+  readonly repo: ListingRepository;
+  readonly routes: readonly Route[];
+  /**
+   * Every configured destination, by name, with how it is delivered to. Routing queues items for all of them; only
+   * those with a notifier are sent from this process (a one-shot `rblwatch scan` has no chat connection and leaves
+   * channel posts to `serve`).
+   */
+  readonly modes: ReadonlyMap<string, Notifier['mode']>;
+  readonly notifiers: ReadonlyMap<string, Notifier>;
+  readonly log: Logger;
+  readonly groupWindowMs: number;
+  readonly retry?: RetryPolicy;
+  readonly clock?: () => Date;
+  readonly random?: () => number;
+  readonly pollMs?: number;
+  readonly onResult?: (destination: string, result: 'delivered' | 'retry' | 'failed', items: number) => void;
+}
+
+/**
+ * Alerting as the scan sees it (an {@link EventPublisher}) plus what `serve` and the CLI drive: catching up on
+ * events stored but not routed (the process died between the commit and routing), notices about failed scans, and
+ * the outbox.
+ */
+export interface Alerting extends EventPublisher {
+  readonly outbox: Outbox;
+  /** Loads the outbox and routes events of runs stored after the last routed one. Call once at start. */
+  open(): Promise<void>;
+  /** Routes a notice that a scan failed. */
+  scanFailed(run: ScanRun): Promise<void>;
+  /** Routes arbitrary alerts (tests, notices); returns the items queued. */
+  route(alerts: readonly Alert[]): Promise<OutboxItem[]>;
+}
+
+/** Events read per page while catching up. */
+const CATCH_UP_PAGE = 1000;
+
+export function createAlerting(options: AlertingOptions): Alerting {
+  const { repo, log } = options;
+  const clock = options.clock ?? (() => new Date());
+  const store = repo.alerts;
+
+  const outbox: Outbox = createOutbox({
+    store,
+    notifiers: options.notifiers,
+    log: log.child({ component: 'outbox' }),
+    clock,
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    ...(options.onResult ? { onResult: options.onResult } : {}),
+    onGiveUp: (items, reason) => tellOthers(items, reason),
+  });
+
+  async function route(alerts: readonly Alert[]): Promise<OutboxItem[]> {
+    if (alerts.length === 0) return [];
+    const now = clock();
+    const routed = routeAlerts(alerts, {
+      routes: options.routes,
+      modes: options.modes,
+      mutes: await store.listMutes(now),
+      now,
+      groupWindowMs: options.groupWindowMs,
+    });
+    for (const alert of routed.muted)
+      log.info({ alert: alert.id }, `muted: ${alert.kind} ${alert.target ?? alert.zone}`);
+    if (routed.unrouted.length > 0) {
+      log.debug({ alerts: routed.unrouted.map((alert) => alert.id) }, 'no route takes these alerts');
+    }
+    return outbox.add(routed.items);
+  }
+
+  async function routeEvents(events: readonly ListingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const inventory = await repo.listInventory();
+    await route(events.map((event) => toAlert(event, inventory)));
+  }
+
+  /** A delivery given up on is itself news: tell every other destination that takes notices. */
+  async function tellOthers(items: readonly OutboxItem[], reason: string): Promise<void> {
+    const first = items[0];
+    if (!first || first.alert.kind === 'delivery-failed') return;
+    const now = clock();
+    const notice: Alert = {
+      id: `delivery-failed:${first.id}`,
+      kind: 'delivery-failed',
+      at: now.toISOString(),
+      severity: 'major',
+      codes: [],
+      meanings: [],
+      txt: [],
+      detail:
+        `${items.length} alert(s) to ${first.destination} could not be delivered after ${first.attempts} ` +
+        `attempt(s) and were given up: ${reason}. \`rblwatch alerts pending\` lists them.`,
+      ...(first.alert.zone ? { zone: first.alert.zone } : {}),
+      ...(first.alert.target ? { target: first.alert.target } : {}),
+    };
+    const routed = routeAlerts([notice], {
+      routes: options.routes,
+      modes: options.modes,
+      mutes: [],
+      now,
+      groupWindowMs: 0,
+    }).items.filter((item) => item.destination !== first.destination);
+    // No route asks for these notices: every other non-paging destination gets them, so a failure is never silent.
+    const targets =
+      routed.length > 0
+        ? routed
+        : [...options.modes]
+            .filter(([name, mode]) => name !== first.destination && mode === 'grouped')
+            .map(
+              ([name]): OutboxItem => ({
+                id: `${notice.id}>${name}`,
+                destination: name,
+                action: 'notify',
+                key: notice.kind,
+                alert: notice,
+                createdAt: now.toISOString(),
+                dueAt: now.toISOString(),
+                attempts: 0,
+                status: 'pending',
+              }),
+            );
+    try {
+      await outbox.add(targets);
+    } catch (error) {
+      log.error({ err: error }, 'could not queue the delivery-failed notice');
+    }
+  }
+
+  /** Set when routing failed after a commit: the next publish catches up from the store first. */
+  let behind = false;
+
+  async function catchUp(): Promise<void> {
+    const through = await store.getRoutedThrough();
+    if (through === undefined) {
+      // First start with alerting: history before now is not news. Start routing from the newest stored run.
+      const [latest] = await repo.listRuns({ limit: 1 });
+      if (latest) await store.setRoutedThrough(latest.id);
+      return;
+    }
+    const missed: ListingEvent[] = [];
+    let cursor: string | undefined;
+    const since = through.slice(0, 24);
+    do {
+      const page = await repo.listEvents({ since, limit: CATCH_UP_PAGE, ...(cursor ? { cursor } : {}) });
+      missed.push(...page.events.filter((event) => event.runId > through));
+      cursor = page.next;
+    } while (cursor);
+    if (missed.length === 0) return;
+    missed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    log.warn({ events: missed.length }, 'routing events that were stored but not yet routed');
+    await routeEvents(missed);
+    await store.setRoutedThrough((missed.at(-1) as ListingEvent).runId);
+  }
+
+  return {
+    outbox,
+    async open() {
+      await outbox.load();
+      await catchUp();
+    },
+    async publish(events, run) {
+      try {
+        if (behind) await catchUp();
+        await routeEvents(events);
+        await store.setRoutedThrough(run.id);
+        behind = false;
+      } catch (error) {
+        behind = true;
+        throw error;
+      }
+    },
+    async scanFailed(run) {
+      await route([
+        {
+          id: `scan-failed:${run.id}`,
+          kind: 'scan-failed',
+          at: run.endedAt ?? clock().toISOString(),
+          severity: 'major',
+          runId: run.id,
+          codes: [],
+          meanings: [],
+          txt: [],
+          detail: run.error ?? 'the scan failed',
+        },
+      ]);
+    },
+    route,
+  };
+}
+
+/** The event as an alert, with the labels of the inventory entry the target belongs to. */
+export function toAlert(event: ListingEvent, inventory: readonly InventoryEntry[]): Alert {
+  const entry = event.target === undefined ? undefined : entryOf(event.target, inventory);
+  return {
+    id: event.id,
+    kind: event.kind,
+    at: event.at,
+    severity: event.severity,
+    runId: event.runId,
+    zone: event.zone,
+    codes: event.codes,
+    meanings: event.meanings,
+    txt: event.txt,
+    ...(event.target === undefined ? {} : { target: event.target }),
+    ...(event.delist ? { delist: event.delist } : {}),
+    ...(event.initial ? { initial: true } : {}),
+    ...(event.detail ? { detail: event.detail } : {}),
+    ...(event.kind === 'listed' ? { listedSince: event.at } : {}),
+    ...(entry ? { entry: entry.target, labels: entry.labels } : {}),
+  };
+}
+
+function entryOf(target: string, inventory: readonly InventoryEntry[]): InventoryEntry | undefined {
+  let inside: InventoryEntry | undefined;
+  for (const entry of inventory) {
+    try {
+      const relation = relateTargets(target, entry);
+      if (relation === 'same') return entry;
+      if (relation === 'inside') inside ??= entry;
+    } catch {
+      // A target that no longer parses under today's rules: no labels rather than no alert.
+    }
+  }
+  return inside;
+}

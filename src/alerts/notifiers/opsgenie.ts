@@ -1,0 +1,188 @@
+/**
+ * Opsgenie Alert API v2: create an alert per new listing and close it by alias on delisting. The alias is the
+ * delivery's dedup key, so Opsgenie keeps one open alert per (target, zone) however often a trigger is re-sent.
+ * The builders here are shared with Jira Service Management Ops (`jsm.ts`), which speaks the same API.
+ *
+ * Opsgenie stops selling in 2025 and its REST API ends on 2027-04-05; JSM Ops is the way forward.
+ * @see https://docs.opsgenie.com/docs/alert-api
+ */
+import type { Severity } from '../../domain/zone.ts';
+import { alertSummary, isHttpsUrl, isTestDelivery, renderAlertMessage } from '../../render/alert-message.ts';
+import { cleanText, toPlainText } from '../../render/message.ts';
+import type { Alert, Delivery } from '../alert.ts';
+import type { JsmDestination, OpsgenieDestination } from '../destinations.ts';
+import { type HttpNotifierDeps, postJson } from '../http-post.ts';
+import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';
+import type { Notifier } from './notifier.ts';
+
+export type OpsgeniePriority = 'P1' | 'P2' | 'P3' | 'P4' | 'P5';
+
+/** `POST /v2/alerts` body. */
+export interface OpsgenieCreateBody {
+  readonly message: string;
+  readonly alias: string;
+  readonly description: string;
+  readonly priority: OpsgeniePriority;
+  readonly tags: readonly string[];
+  /** Custom properties: a flat string map (Opsgenie rejects nested values). */
+  readonly details: Readonly<Record<string, string>>;
+  readonly entity?: string;
+  readonly source: 'rblwatch';
+}
+
+/** `POST /v2/alerts/{alias}/close?identifierType=alias` body. */
+export interface OpsgenieCloseBody {
+  readonly source: 'rblwatch';
+  readonly note: string;
+}
+
+/** A request to the Alert API, relative to nothing: `url` is complete. */
+export interface AlertApiRequest {
+  readonly url: string;
+  readonly body: OpsgenieCreateBody | OpsgenieCloseBody;
+}
+
+/** rblwatch severities as Opsgenie priorities; P4 is left unused so `info` sits clearly at the bottom. */
+export const opsgeniePriority: Readonly<Record<Severity, OpsgeniePriority>> = {
+  critical: 'P1',
+  major: 'P2',
+  minor: 'P3',
+  info: 'P5',
+};
+
+/** Alert API field limits (characters, and 20 tags of at most 50). */
+const LIMITS = {
+  message: 130,
+  alias: 512,
+  description: 15_000,
+  entity: 512,
+  note: 25_000,
+  tag: 50,
+  tags: 20,
+};
+/** Each details value: keeps the whole map well inside Opsgenie's total of 8,000 characters. */
+const MAX_DETAIL_VALUE = 500;
+
+/** The create body for a per-key delivery (exactly one alert). Pure, pinned by the golden tests. */
+export function buildOpsgenieAlert(delivery: Delivery): OpsgenieCreateBody {
+  const alert = singleAlert(delivery);
+  const test = isTestDelivery(delivery);
+  const summary = alertSummary(alert);
+  const entity = alert.target ?? alert.zone;
+  return {
+    message: cleanText(test ? `[TEST] ${summary}` : summary, LIMITS.message),
+    alias: dedupKeyOf(delivery, LIMITS.alias),
+    // The chat rendering as plain text: codes, meanings, TXT, delist link, first seen, scan id.
+    description: toPlainText(renderAlertMessage(delivery)).slice(0, LIMITS.description),
+    priority: opsgeniePriority[alert.severity],
+    tags: tagsOf(alert, test),
+    details: detailsOf(alert, test),
+    ...(entity ? { entity: cleanText(entity, LIMITS.entity) } : {}),
+    source: 'rblwatch',
+  };
+}
+
+/** The close body: the note says why the alert closed (`203.0.113.7 delisted from zen.spamhaus.org`). */
+export function buildOpsgenieClose(delivery: Delivery): OpsgenieCloseBody {
+  const alert = singleAlert(delivery);
+  const note = isTestDelivery(delivery) ? `[TEST] ${alertSummary(alert)}` : alertSummary(alert);
+  return { source: 'rblwatch', note: cleanText(note, LIMITS.note) };
+}
+
+/**
+ * URL and body for one delivery against an Alert API base (`https://api.opsgenie.com`,
+ * `https://api.atlassian.com/jsm/ops/integration`): `resolve` closes the alert by alias, `trigger` and `notify`
+ * create one. The alias travels in the path, so it is percent-encoded (dedup keys contain `:` and `/`).
+ */
+export function buildAlertApiRequest(delivery: Delivery, baseUrl: string): AlertApiRequest {
+  const base = `${baseUrl.replace(/\/+$/, '')}/v2/alerts`;
+  if (delivery.action === 'resolve') {
+    const alias = dedupKeyOf(delivery, LIMITS.alias);
+    return {
+      url: `${base}/${encodeURIComponent(alias)}/close?identifierType=alias`,
+      body: buildOpsgenieClose(delivery),
+    };
+  }
+  return { url: base, body: buildOpsgenieAlert(delivery) };
+}
+
+/**
+ * A notifier for any service that speaks the Opsgenie Alert API v2 with a `GenieKey` integration key. Writes are
+ * asynchronous on the service side (202 plus a request id): acceptance is all a 2xx promises.
+ */
+export function createAlertApiNotifier(
+  config: OpsgenieDestination | JsmDestination,
+  deps: HttpNotifierDeps,
+  service: string,
+): Notifier {
+  return {
+    name: config.name,
+    type: config.type,
+    mode: 'per-key',
+    async send(delivery: Delivery, signal?: AbortSignal): Promise<void> {
+      const apiKey = config.apiKey.reveal();
+      const { url, body } = buildAlertApiRequest(delivery, config.url);
+      await postJson({
+        dispatcher: deps.dispatcher,
+        url,
+        headers: { authorization: `GenieKey ${apiKey}` },
+        body,
+        timeoutMs: deps.timeoutMs,
+        clock: deps.clock,
+        service,
+        secrets: [apiKey],
+        ...(signal ? { signal } : {}),
+      });
+    },
+  } satisfies Notifier;
+}
+
+/** An Opsgenie destination (`api.opsgenie.com` or `api.eu.opsgenie.com`). */
+export function createOpsgenieNotifier(config: OpsgenieDestination, deps: HttpNotifierDeps): Notifier {
+  return createAlertApiNotifier(config, deps, 'Opsgenie');
+}
+
+function tagsOf(alert: Alert, test: boolean): string[] {
+  const tags = [
+    'rblwatch',
+    alert.kind,
+    alert.zone,
+    `severity:${alert.severity}`,
+    alert.initial ? 'initial' : undefined,
+    test ? 'test' : undefined,
+    ...(alert.labels?.tags ?? []),
+  ];
+  const cleaned = tags
+    .filter((tag): tag is string => tag !== undefined && tag !== '')
+    .map((tag) => cleanText(tag, LIMITS.tag));
+  return [...new Set(cleaned)].filter(Boolean).slice(0, LIMITS.tags);
+}
+
+function detailsOf(alert: Alert, test: boolean): Record<string, string> {
+  const entries: [string, string | undefined][] = [
+    ['kind', alert.kind],
+    ['severity', alert.severity],
+    ['target', alert.target],
+    ['zone', alert.zone],
+    ['codes', alert.codes.join(', ')],
+    ['meanings', alert.meanings.join('; ')],
+    ['txt', alert.txt.join(' | ')],
+    ['detail', alert.detail],
+    ['first_seen', alert.listedSince],
+    ['initial', alert.initial ? 'true' : undefined],
+    ['scan_id', alert.runId],
+    ['entry', alert.entry],
+    ['owner', alert.labels?.owner],
+    ['team', alert.labels?.team],
+    ['customer', alert.labels?.customer],
+    ['delist', isHttpsUrl(alert.delist) ? alert.delist : undefined],
+    ['alert_id', alert.id],
+    ['test', test ? 'true' : undefined],
+  ];
+  const details: Record<string, string> = {};
+  for (const [key, value] of entries) {
+    const cleaned = value === undefined ? '' : cleanText(value, MAX_DETAIL_VALUE);
+    if (cleaned) details[key] = cleaned;
+  }
+  return details;
+}

@@ -1,0 +1,148 @@
+/**
+ * PagerDuty Events API v2: one trigger per new listing, one resolve per confirmed delisting, tied together by the
+ * dedup key, so a listing is one incident however often it is re-sent.
+ * @see https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
+ */
+import type { Labels } from '../../domain/inventory.ts';
+import type { Severity } from '../../domain/zone.ts';
+import { alertSummary, isHttpsUrl, isTestDelivery } from '../../render/alert-message.ts';
+import { cleanText } from '../../render/message.ts';
+import type { Alert, Delivery } from '../alert.ts';
+import type { PagerDutyDestination } from '../destinations.ts';
+import { type HttpNotifierDeps, postJson } from '../http-post.ts';
+import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';
+import type { Notifier } from './notifier.ts';
+
+export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
+
+export interface PagerDutyCustomDetails {
+  readonly kind: Alert['kind'];
+  readonly codes: readonly string[];
+  readonly meanings: readonly string[];
+  readonly txt: readonly string[];
+  readonly detail?: string;
+  readonly first_seen?: string;
+  readonly initial?: boolean;
+  readonly scan_id?: string;
+  readonly entry?: string;
+  readonly labels?: Labels;
+  readonly alert_id: string;
+  readonly test?: boolean;
+}
+
+export interface PagerDutyTriggerEvent {
+  readonly routing_key: string;
+  readonly event_action: 'trigger';
+  readonly dedup_key: string;
+  readonly payload: {
+    readonly summary: string;
+    readonly source: string;
+    readonly severity: PagerDutySeverity;
+    readonly timestamp: string;
+    readonly component?: string;
+    readonly group?: string;
+    readonly class: string;
+    readonly custom_details: PagerDutyCustomDetails;
+  };
+  readonly links?: readonly { readonly href: string; readonly text: string }[];
+  readonly client: 'rblwatch';
+}
+
+/** PagerDuty's docs: a resolve needs only the routing key and the dedup key of the trigger. */
+export interface PagerDutyResolveEvent {
+  readonly routing_key: string;
+  readonly event_action: 'resolve';
+  readonly dedup_key: string;
+}
+
+export type PagerDutyEvent = PagerDutyTriggerEvent | PagerDutyResolveEvent;
+
+/** rblwatch severities in PagerDuty's vocabulary; `major` is PagerDuty's `error`. */
+export const pagerDutySeverity: Readonly<Record<Severity, PagerDutySeverity>> = {
+  critical: 'critical',
+  major: 'error',
+  minor: 'warning',
+  info: 'info',
+};
+
+/** The Events API limits: summary 1024 characters, dedup key 255. */
+const MAX_SUMMARY = 1024;
+const MAX_DEDUP_KEY = 255;
+/** TXT and detail strings in custom_details: generous, but bounded against a hostile DNS answer. */
+const MAX_DETAIL_TEXT = 1000;
+
+/**
+ * The Events API v2 body for a per-key delivery (exactly one alert). `trigger` and `notify` become a trigger
+ * (PagerDuty has no plain message event); `resolve` becomes the minimal resolve body. Pure: the same delivery and
+ * key always give the same body, which the golden tests pin.
+ */
+export function buildPagerDutyEvent(
+  delivery: Delivery,
+  params: { readonly routingKey: string },
+): PagerDutyEvent {
+  const alert = singleAlert(delivery);
+  const dedupKey = dedupKeyOf(delivery, MAX_DEDUP_KEY);
+  if (delivery.action === 'resolve') {
+    return { routing_key: params.routingKey, event_action: 'resolve', dedup_key: dedupKey };
+  }
+  const test = isTestDelivery(delivery);
+  const summary = test ? `[TEST] ${alertSummary(alert)}` : alertSummary(alert);
+  const group = alert.entry ?? alert.labels?.team;
+  const links = isHttpsUrl(alert.delist) ? [{ href: alert.delist, text: 'Delist / lookup page' }] : [];
+  return {
+    routing_key: params.routingKey,
+    event_action: 'trigger',
+    dedup_key: dedupKey,
+    payload: {
+      summary: cleanText(summary, MAX_SUMMARY),
+      source: alert.target ?? 'rblwatch',
+      severity: pagerDutySeverity[alert.severity],
+      timestamp: alert.at,
+      ...(alert.zone ? { component: alert.zone } : {}),
+      ...(group ? { group } : {}),
+      class: alert.kind,
+      custom_details: customDetails(alert, test),
+    },
+    ...(links.length > 0 ? { links } : {}),
+    client: 'rblwatch',
+  };
+}
+
+/** A PagerDuty destination. Any 2xx is accepted (PagerDuty answers 202). */
+export function createPagerDutyNotifier(config: PagerDutyDestination, deps: HttpNotifierDeps): Notifier {
+  return {
+    name: config.name,
+    type: 'pagerduty',
+    mode: 'per-key',
+    async send(delivery: Delivery, signal?: AbortSignal): Promise<void> {
+      const routingKey = config.routingKey.reveal();
+      await postJson({
+        dispatcher: deps.dispatcher,
+        url: config.url,
+        body: buildPagerDutyEvent(delivery, { routingKey }),
+        timeoutMs: deps.timeoutMs,
+        clock: deps.clock,
+        service: 'PagerDuty',
+        secrets: [routingKey],
+        ...(signal ? { signal } : {}),
+      });
+    },
+  } satisfies Notifier;
+}
+
+function customDetails(alert: Alert, test: boolean): PagerDutyCustomDetails {
+  return {
+    kind: alert.kind,
+    codes: alert.codes,
+    meanings: alert.meanings,
+    txt: alert.txt.map((txt) => cleanText(txt, MAX_DETAIL_TEXT)),
+    ...(alert.detail ? { detail: cleanText(alert.detail, MAX_DETAIL_TEXT) } : {}),
+    ...(alert.listedSince ? { first_seen: alert.listedSince } : {}),
+    ...(alert.initial ? { initial: true } : {}),
+    ...(alert.runId ? { scan_id: alert.runId } : {}),
+    ...(alert.entry ? { entry: alert.entry } : {}),
+    ...(alert.labels ? { labels: alert.labels } : {}),
+    alert_id: alert.id,
+    ...(test ? { test: true } : {}),
+  };
+}

@@ -1,0 +1,327 @@
+import type { Logger } from '../log.ts';
+import type { AlertStore } from '../store/alert-store.ts';
+import type { Delivery } from './alert.ts';
+import { isDeliveryError } from './delivery-error.ts';
+import type { Notifier } from './notifiers/notifier.ts';
+import type { OutboxItem } from './outbox-item.ts';
+
+/** Retry policy. Defaults follow PagerDuty's advice (back off to minutes) and the 24 h give-up horizon. */
+export interface RetryPolicy {
+  /** First retry after about this long (default 10 s); doubled per attempt, with jitter. */
+  readonly baseDelayMs: number;
+  /** Longest wait between attempts (default 10 min). */
+  readonly maxDelayMs: number;
+  /** Give up on an item this long after it was routed (default 24 h). */
+  readonly horizonMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = Object.freeze({
+  baseDelayMs: 10_000,
+  maxDelayMs: 600_000,
+  horizonMs: 86_400_000,
+});
+
+/** The longest `Retry-After` honoured; a service asking for more is asked again after this. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+export interface OutboxOptions {
+  readonly store: AlertStore;
+  readonly notifiers: ReadonlyMap<string, Notifier>;
+  readonly log: Logger;
+  readonly retry?: RetryPolicy;
+  readonly clock?: () => Date;
+  /** [0, 1); injectable so backoff is reproducible in tests. */
+  readonly random?: () => number;
+  /** Deliveries in flight at once (default 4). */
+  readonly concurrency?: number;
+  /** Longest wait between passes when nothing is due (default 30 s): picks up items another process queued. */
+  readonly pollMs?: number;
+  /** Most alerts in one grouped message (default 50); more become further messages. */
+  readonly maxGroup?: number;
+  /** Called for each delivered or given-up delivery (metrics). */
+  readonly onResult?: (destination: string, result: 'delivered' | 'retry' | 'failed', items: number) => void;
+  /** Called once per item given up on, after it is stored as failed: the place to tell other destinations. */
+  readonly onGiveUp?: (items: readonly OutboxItem[], reason: string) => Promise<void>;
+}
+
+export interface PassResult {
+  readonly delivered: number;
+  readonly retried: number;
+  readonly failed: number;
+}
+
+export interface Outbox {
+  /** Reads pending items from the store: call once at start, before `start()` or `deliverDue()`. */
+  load(): Promise<void>;
+  /** Persists new items (ids already queued are ignored), then wakes the sender. */
+  add(items: readonly OutboxItem[]): Promise<OutboxItem[]>;
+  /**
+   * One pass: sends every due unit once. `flush` ends grouping windows early (a one-shot `rblwatch scan` does not
+   * wait a minute for company); backoff after a failure is always honoured.
+   */
+  deliverDue(options?: { flush?: boolean }): Promise<PassResult>;
+  /** Items still pending and those given up on. */
+  items(): readonly OutboxItem[];
+  /** Sends in the background until `stop()`. */
+  start(): void;
+  /** Stops the background sender and waits for the pass in flight. */
+  stop(): Promise<void>;
+}
+
+interface Unit {
+  readonly notifier: Notifier;
+  readonly items: OutboxItem[];
+  readonly delivery: Delivery;
+}
+
+/**
+ * Durable delivery. Items are stored before any attempt (by the router, through {@link Outbox.add}); an item
+ * leaves the store only once its service accepted it, so a crash at any point means a resend (at least once),
+ * never a loss. Paging items are sent strictly in order per dedup key: only the oldest pending item of a key is
+ * ever in flight, so a resolve cannot overtake its trigger, even across retries and restarts.
+ */
+export function createOutbox(options: OutboxOptions): Outbox {
+  const retry = options.retry ?? defaultRetryPolicy;
+  const clock = options.clock ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  const concurrency = options.concurrency ?? 4;
+  const pollMs = options.pollMs ?? 30_000;
+  const maxGroup = options.maxGroup ?? 50;
+  const log = options.log;
+  /** Pending and failed items by id, in insertion order. */
+  const queue = new Map<string, OutboxItem>();
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<unknown> | undefined;
+  let again = false;
+
+  function collectUnits(now: number, flush: boolean): Unit[] {
+    const units: Unit[] = [];
+    const seenKeys = new Set<string>();
+    const groups = new Map<string, OutboxItem[]>();
+    const batches = new Map<string, OutboxItem[]>();
+    for (const item of queue.values()) {
+      if (item.status !== 'pending') continue;
+      const notifier = options.notifiers.get(item.destination);
+      if (!notifier) continue;
+      const slot = `${item.destination}\u0000${item.key}`;
+      if (notifier.mode === 'per-key') {
+        // Only the oldest pending item of a key may go; the rest wait behind it, due or not.
+        if (seenKeys.has(slot)) continue;
+        seenKeys.add(slot);
+        if (Date.parse(item.dueAt) > now) continue;
+        units.push({
+          notifier,
+          items: [item],
+          delivery: {
+            id: item.id,
+            destination: item.destination,
+            action: item.action,
+            dedupKey: item.key,
+            alerts: [item.alert],
+            ...(item.alert.test ? { test: true } : {}),
+          },
+        });
+      } else if (item.batch !== undefined) {
+        const batch = batches.get(item.batch) ?? [];
+        batch.push(item);
+        batches.set(item.batch, batch);
+      } else {
+        const group = groups.get(slot) ?? [];
+        group.push(item);
+        groups.set(slot, group);
+      }
+    }
+    for (const [id, items] of batches) {
+      const first = items[0] as OutboxItem;
+      if (Date.parse(first.dueAt) > now) continue;
+      units.push(groupUnit(id, items));
+    }
+    for (const items of groups.values()) {
+      const first = items[0] as OutboxItem;
+      // The window runs from the first item of the group; backoff is honoured even when flushing.
+      if (Date.parse(first.dueAt) > now && !(flush && first.attempts === 0)) continue;
+      for (let start = 0; start < items.length; start += maxGroup) {
+        const chunk = items.slice(start, start + maxGroup);
+        const id = `batch:${(chunk[0] as OutboxItem).id}`;
+        const batched = chunk.map((item) => ({ ...item, batch: id }));
+        for (const item of batched) queue.set(item.id, item);
+        units.push(groupUnit(id, batched));
+      }
+    }
+    return units;
+  }
+
+  function groupUnit(id: string, items: OutboxItem[]): Unit {
+    const first = items[0] as OutboxItem;
+    return {
+      notifier: options.notifiers.get(first.destination) as Notifier,
+      items,
+      delivery: {
+        id,
+        destination: first.destination,
+        action: 'notify',
+        alerts: items.map((item) => item.alert),
+        ...(items.every((item) => item.alert.test) ? { test: true } : {}),
+      },
+    };
+  }
+
+  function backoff(attempts: number, retryAfterMs: number | undefined): number {
+    const exponential = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, attempts - 1));
+    // Jitter spreads the retries of many items that failed together (a service coming back is not stampeded).
+    const jittered = exponential * (0.5 + random() / 2);
+    // A Retry-After far in the future (a misconfigured proxy) must not make the item give up at once: cap it.
+    return Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
+  }
+
+  async function send(unit: Unit): Promise<'delivered' | 'retry' | 'failed'> {
+    const { notifier, items, delivery } = unit;
+    const unitLog = log.child({ delivery: delivery.id, destination: delivery.destination });
+    try {
+      await notifier.send(delivery);
+    } catch (error) {
+      const now = clock();
+      const retryable = !isDeliveryError(error) || error.retryable;
+      const reason = error instanceof Error ? error.message : String(error);
+      const status = isDeliveryError(error) ? error.status : undefined;
+      const attempts = (items[0] as OutboxItem).attempts + 1;
+      const wait = backoff(attempts, isDeliveryError(error) ? error.retryAfterMs : undefined);
+      const oldest = Math.min(...items.map((item) => Date.parse(item.createdAt)));
+      const giveUp = !retryable || now.getTime() + wait - oldest > retry.horizonMs;
+      const updated: OutboxItem[] = items.map((item) => ({
+        ...item,
+        attempts,
+        lastError: reason.slice(0, 500),
+        ...(status === undefined ? {} : { lastStatus: status }),
+        ...(giveUp
+          ? { status: 'failed' as const, failedAt: now.toISOString() }
+          : { dueAt: new Date(now.getTime() + wait).toISOString() }),
+      }));
+      await options.store.updateOutbox(updated);
+      for (const item of updated) queue.set(item.id, item);
+      if (giveUp) {
+        unitLog.error(
+          { attempts, status, items: items.length },
+          `gave up delivering to ${delivery.destination}: ${reason}`,
+        );
+        options.onResult?.(delivery.destination, 'failed', items.length);
+        await options.onGiveUp?.(updated, reason);
+        return 'failed';
+      }
+      unitLog.warn(
+        { attempts, status, retryInMs: Math.round(wait) },
+        `delivery failed, will retry: ${reason}`,
+      );
+      options.onResult?.(delivery.destination, 'retry', items.length);
+      return 'retry';
+    }
+    await options.store.removeOutbox(items.map((item) => item.id));
+    for (const item of items) queue.delete(item.id);
+    unitLog.info({ items: items.length, action: delivery.action }, `delivered to ${delivery.destination}`);
+    options.onResult?.(delivery.destination, 'delivered', items.length);
+    return 'delivered';
+  }
+
+  async function runPass(flush: boolean): Promise<PassResult> {
+    const counts = { delivered: 0, retried: 0, failed: 0 };
+    // Repeat while a pass unblocks more work (a trigger delivered lets its resolve go in the same pass).
+    for (let round = 0; round < 100; round++) {
+      const units = collectUnits(clock().getTime(), flush);
+      if (units.length === 0) break;
+      let next = 0;
+      let progressed = false;
+      const worker = async () => {
+        while (next < units.length) {
+          const unit = units[next++] as Unit;
+          let result: 'delivered' | 'retry' | 'failed';
+          try {
+            result = await send(unit);
+          } catch (error) {
+            // The store failed while recording the outcome: leave the items as they are and try next pass.
+            log.error({ err: error, delivery: unit.delivery.id }, 'could not record a delivery outcome');
+            result = 'retry';
+          }
+          if (result === 'delivered') counts.delivered++;
+          else if (result === 'retry') counts.retried++;
+          else counts.failed++;
+          if (result !== 'retry') progressed = true;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, units.length) }, worker));
+      if (!progressed) break;
+    }
+    return counts;
+  }
+
+  function exclusivePass(flush: boolean): Promise<PassResult> {
+    const previous = pass ?? Promise.resolve();
+    const current = previous.then(() => runPass(flush));
+    pass = current.catch(() => undefined);
+    return current;
+  }
+
+  function nextWakeMs(): number {
+    const now = clock().getTime();
+    let next = now + pollMs;
+    for (const item of queue.values()) {
+      if (item.status === 'pending') next = Math.min(next, Date.parse(item.dueAt));
+    }
+    return Math.max(50, next - now);
+  }
+
+  function schedule(delayMs: number): void {
+    if (!running) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      again = false;
+      exclusivePass(false)
+        .catch((error: unknown) => log.error({ err: error }, 'outbox pass failed'))
+        .finally(() => schedule(again ? 0 : nextWakeMs()));
+    }, delayMs);
+    timer.unref?.();
+  }
+
+  return {
+    async load() {
+      queue.clear();
+      for (const item of await options.store.listOutbox()) queue.set(item.id, item);
+      const unknown = [...queue.values()].filter(
+        (item) => item.status === 'pending' && !options.notifiers.has(item.destination),
+      );
+      if (unknown.length > 0) {
+        log.warn(
+          { destinations: [...new Set(unknown.map((item) => item.destination))], items: unknown.length },
+          'queued alerts name destinations no longer configured; they stay queued until the destination returns',
+        );
+      }
+    },
+    async add(items) {
+      const added = await options.store.addOutbox(items);
+      for (const item of added) queue.set(item.id, item);
+      if (added.length > 0) {
+        again = true;
+        schedule(0);
+      }
+      return added;
+    },
+    deliverDue(passOptions = {}) {
+      return exclusivePass(passOptions.flush === true);
+    },
+    items() {
+      return [...queue.values()];
+    },
+    start() {
+      if (running) return;
+      running = true;
+      schedule(0);
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      timer = undefined;
+      await pass;
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { Message } from '../render/message.ts';
+
+/** Posts a message to a channel. Errors are {@link DeliveryError}s, so the alert outbox can retry them. */
+export interface ChannelPoster {
+  readonly platform: 'slack' | 'discord';
+  /** Resolves once the platform accepted the message; throws DeliveryError (retryable for 429, 5xx, network). */
+  post(channel: string, message: Message): Promise<void>;
+}
+
+/**
+ * One chat platform: answers `/rbl` through the shared command runtime and posts to channels.
+ * `start` connects (Socket Mode, HTTP receiver or gateway) and resolves once commands are being served;
+ * `stop` disconnects and releases every socket, timer and port.
+ */
+export interface ChatAdapter extends ChannelPoster {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

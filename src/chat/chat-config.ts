@@ -1,0 +1,49 @@
+import type { Secret } from '../config/secret.ts';
+import type { ChangePolicy } from './permissions.ts';
+import type { RateLimitOptions } from './rate-limit.ts';
+
+/**
+ * Slack, validated at start from the environment (`SLACK_*`) and `rblwatch.yml` (`chat.slack`). Present only when
+ * `SLACK_BOT_TOKEN` is set.
+ */
+export interface SlackConfig {
+  readonly botToken: Secret;
+  /**
+   * `socket` (default when `SLACK_APP_TOKEN` is set): outbound WebSocket, no inbound port.
+   * `http`: the Events API receiver at `/slack/events`, verified with the signing secret.
+   */
+  readonly mode: 'socket' | 'http';
+  /** `xapp-…` token for Socket Mode. */
+  readonly appToken?: Secret;
+  /** For the HTTP receiver (request signatures). */
+  readonly signingSecret?: Secret;
+  /** HTTP receiver listen address (default 0.0.0.0:3000). */
+  readonly port: number;
+  readonly host: string;
+  /** The slash command as created in the app (default `/rbl`). */
+  readonly command: string;
+  /** Web API base; only for tests and proxies (default https://slack.com/api/). */
+  readonly apiUrl?: string;
+  readonly policy: ChangePolicy;
+}
+
+/** Discord, from `DISCORD_*` and `chat.discord`. Present only when `DISCORD_TOKEN` is set. */
+export interface DiscordConfig {
+  readonly token: Secret;
+  /** The application (client) id, needed to register commands. */
+  readonly applicationId: string;
+  /** Register in one guild (instant) instead of globally. */
+  readonly guildId?: string;
+  /** The root command name (default `rbl`). */
+  readonly command: string;
+  /** REST API base; only for tests and proxies (default https://discord.com/api). */
+  readonly apiUrl?: string;
+  readonly policy: ChangePolicy;
+}
+
+export interface ChatConfig {
+  readonly slack?: SlackConfig;
+  readonly discord?: DiscordConfig;
+  /** Per-user limit on live lookups, shared by both platforms. */
+  readonly lookupLimit: RateLimitOptions;
+}

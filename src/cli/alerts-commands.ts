@@ -1,0 +1,199 @@
+import { userInfo } from 'node:os';
+import { Agent } from 'undici';
+import type { Alert, Delivery } from '../alerts/alert.ts';
+import { isDeliveryError } from '../alerts/delivery-error.ts';
+import { createNotifiers } from '../alerts/notifiers/index.ts';
+import type { OutboxItem } from '../alerts/outbox-item.ts';
+import type { CommandContext, CommandDefinition, Reply } from '../command-api/command.ts';
+import { loadConfig } from '../config/app-config.ts';
+import { createLogger } from '../log.ts';
+import { createCommandServices } from '../main.ts';
+import { toPlainText } from '../render/message.ts';
+import { type CliIo, ExitCode } from './io.ts';
+import { printable } from './render-check.ts';
+import { type ConfigFlags, withRuntime } from './scan-commands.ts';
+
+/**
+ * `rblwatch alerts test DESTINATION`: sends a clearly marked test alert straight to one destination (not through
+ * the outbox: the operator wants the service's answer now). Pagers get a trigger and then its resolve, so no test
+ * incident is left open unless `--no-resolve` asks for that.
+ */
+export async function runAlertsTest(
+  name: string,
+  flags: ConfigFlags & { resolve?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const config = await loadConfig({ env: io.env, ...(flags.config ? { file: flags.config } : {}) });
+  const destination = config.alerts.destinations.find((candidate) => candidate.name === name);
+  if (!destination) {
+    const known = config.alerts.destinations.map((candidate) => candidate.name);
+    io.stderr.write(
+      `rblwatch: no destination "${printable(name)}"${known.length > 0 ? ` (configured: ${known.join(', ')})` : ' (none is configured)'}\n`,
+    );
+    return ExitCode.usage;
+  }
+  if (destination.type === 'slack' || destination.type === 'discord') {
+    io.stderr.write(
+      `rblwatch: ${name} is a ${destination.type} channel: test it from chat with \`/rbl help\`, or let \`rblwatch serve\` post alerts there\n`,
+    );
+    return ExitCode.usage;
+  }
+  const dispatcher = new Agent({
+    connect: { timeout: Math.min(config.alerts.timeoutMs, 10_000) },
+    headersTimeout: config.alerts.timeoutMs,
+    bodyTimeout: config.alerts.timeoutMs,
+  });
+  try {
+    const notifier = createNotifiers([destination], {
+      http: { dispatcher, timeoutMs: config.alerts.timeoutMs, clock: () => new Date() },
+      chat: {},
+    }).get(name);
+    if (!notifier) throw new Error(`no notifier for ${name}`);
+    const now = new Date();
+    const alert: Alert = {
+      id: `test:${now.toISOString()}`,
+      kind: 'listed',
+      at: now.toISOString(),
+      severity: 'info',
+      zone: 'test.rblwatch.invalid',
+      target: '192.0.2.1',
+      codes: ['127.0.0.2'],
+      meanings: ['test listing sent by `rblwatch alerts test`; nothing is listed'],
+      txt: [],
+      detail: 'This is a test alert from rblwatch. No action is needed.',
+      test: true,
+    };
+    const dedupKey = `rblwatch:test:${now.getTime()}`;
+    const steps: Delivery[] =
+      notifier.mode === 'per-key'
+        ? [
+            {
+              id: `${alert.id}:trigger`,
+              destination: name,
+              action: 'trigger',
+              dedupKey,
+              alerts: [alert],
+              test: true,
+            },
+            ...(flags.resolve === false
+              ? []
+              : [
+                  {
+                    id: `${alert.id}:resolve`,
+                    destination: name,
+                    action: 'resolve' as const,
+                    dedupKey,
+                    alerts: [{ ...alert, kind: 'delisted' as const }],
+                    test: true,
+                  },
+                ]),
+          ]
+        : [{ id: alert.id, destination: name, action: 'notify', alerts: [alert], test: true }];
+    for (const step of steps) {
+      try {
+        await notifier.send(step);
+        io.stdout.write(`${name} (${destination.type}): test ${step.action} accepted\n`);
+      } catch (error) {
+        const detail = isDeliveryError(error)
+          ? `${error.message}${error.retryable ? ' (a retry may succeed)' : ''}`
+          : String(error);
+        io.stderr.write(
+          `rblwatch: ${name} (${destination.type}): test ${step.action} failed: ${printable(detail)}\n`,
+        );
+        return ExitCode.unavailable;
+      }
+    }
+    return ExitCode.ok;
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+/** `rblwatch alerts pending`: what waits in the outbox, and what was given up on (with the service's answer). */
+export function runAlertsPending(flags: ConfigFlags & { json?: boolean }, io: CliIo): Promise<number> {
+  return withRuntime(flags, io, async (runtime) => {
+    const items = await runtime.repo.alerts.listOutbox();
+    if (flags.json) {
+      io.stdout.write(`${JSON.stringify({ items }, null, 2)}\n`);
+      return ExitCode.ok;
+    }
+    if (items.length === 0) {
+      io.stdout.write('nothing pending: every alert was delivered\n');
+      return ExitCode.ok;
+    }
+    for (const item of items) io.stdout.write(`${describeItem(item)}\n`);
+    const failed = items.filter((item) => item.status === 'failed').length;
+    io.stdout.write(`${items.length - failed} pending, ${failed} given up\n`);
+    return ExitCode.ok;
+  });
+}
+
+/** `rblwatch alerts retry [ID...]`: queue given-up items again (all of them without ids), with a fresh horizon. */
+export function runAlertsRetry(ids: readonly string[], flags: ConfigFlags, io: CliIo): Promise<number> {
+  return withRuntime(flags, io, async (runtime) => {
+    const now = new Date().toISOString();
+    const failed = (await runtime.repo.alerts.listOutbox()).filter(
+      (item) => item.status === 'failed' && (ids.length === 0 || ids.includes(item.id)),
+    );
+    const unknown = ids.filter((id) => !failed.some((item) => item.id === id));
+    for (const id of unknown) io.stderr.write(`rblwatch: no given-up alert with id ${printable(id)}\n`);
+    await runtime.repo.alerts.updateOutbox(
+      failed.map(({ failedAt: _failed, batch: _batch, ...item }) => ({
+        ...item,
+        status: 'pending',
+        attempts: 0,
+        createdAt: now,
+        dueAt: now,
+      })),
+    );
+    io.stdout.write(
+      `${failed.length} alert(s) queued again; \`rblwatch serve\` or the next scan sends them\n`,
+    );
+    return unknown.length > 0 ? ExitCode.usage : ExitCode.ok;
+  });
+}
+
+function describeItem(item: OutboxItem): string {
+  const subject = item.alert.target
+    ? `${item.alert.target} on ${item.alert.zone}`
+    : (item.alert.zone ?? item.alert.detail ?? '');
+  const state =
+    item.status === 'failed'
+      ? `GIVEN UP ${item.failedAt ?? ''}: ${item.lastError ?? ''}`
+      : item.attempts === 0
+        ? `waiting, due ${item.dueAt}`
+        : `retrying (attempt ${item.attempts}, next ${item.dueAt}): ${item.lastError ?? ''}`;
+  return printable(`${item.id}  ${item.destination}  ${item.action} ${item.alert.kind} ${subject}  ${state}`);
+}
+
+/**
+ * Runs one of the chat commands (`mute`, `unmute`, `mutes`) from the command line: the same handler, with the
+ * operator as the caller. The shell user is trusted with changes, as with `watch add`.
+ */
+export function runChatCommandInCli(
+  command: CommandDefinition,
+  args: Record<string, string | boolean | undefined>,
+  flags: ConfigFlags,
+  io: CliIo,
+): Promise<number> {
+  return withRuntime(flags, io, async (runtime) => {
+    const replies: Reply[] = [];
+    const name = userInfo().username;
+    const context: CommandContext = {
+      args,
+      user: { platform: 'cli', id: name, name },
+      defer: async () => {},
+      reply: async (reply) => {
+        replies.push(reply);
+        io.stdout.write(`${toPlainText(reply).split('\n').map(printable).join('\n')}\n`);
+      },
+      services: createCommandServices(runtime),
+      log: createLogger({ level: 'warn', destination: io.stderr }),
+      invocationId: 'cli',
+    };
+    await command.run(context);
+    return replies.some((reply) => reply.tone === 'warning' || reply.tone === 'danger')
+      ? ExitCode.usage
+      : ExitCode.ok;
+  });
+}

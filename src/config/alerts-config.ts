@@ -1,0 +1,450 @@
+/**
+ * The alerting and chat parts of `rblwatch.yml` (`destinations`, `routes`, `alerts`, `chat`) and the chat
+ * credentials from the environment. Validated with the rest of the file: an unknown destination in a route, a
+ * secret written into the file, a plain-http URL to a remote host or a chat destination without credentials stops
+ * the start with the field named. Nothing is ever skipped silently.
+ *
+ * ```yaml
+ * destinations:
+ *   pager:    { type: pagerduty, routingKey: "${PAGERDUTY_ROUTING_KEY}" }     # url: optional endpoint override
+ *   ops-hook: { type: webhook, url: "https://hooks.example.net/rbl", secret: "${WEBHOOK_SECRET}" }
+ *   oncall:   { type: opsgenie, apiKey: "${OPSGENIE_API_KEY}", region: eu }
+ *   jsm:      { type: jsm, apiKey: "${JSM_API_KEY}" }
+ *   mail-ops: { type: slack, channel: C0123456789 }
+ *   noc:      { type: discord, channel: "112233445566778899" }
+ * routes:
+ *   - match: { kind: [listed, delisted], severity: [critical, major] }
+ *     to: [pager, ops-hook]
+ *   - match: { labels: { customer: acme } }
+ *     to: [ops-hook]
+ * alerts: { groupWindow: 60s, giveUpAfter: 24h, timeout: 10s }
+ * chat:
+ *   slack:   { allowedUsers: [U0123], allowedGroups: [S0123], admins: true, mode: socket, port: 3000 }
+ *   discord: { allowedUsers: [], allowedRoles: ["1234"], admins: true, guildId: "1234" }
+ *   lookupLimit: { perUser: 5, window: 1m }
+ * ```
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { alertKinds } from '../alerts/alert.ts';
+import type { DestinationConfig } from '../alerts/destinations.ts';
+import type { RetryPolicy } from '../alerts/outbox.ts';
+import { defaultRetryPolicy } from '../alerts/outbox.ts';
+import type { Route } from '../alerts/route.ts';
+import type { ChatConfig, DiscordConfig, SlackConfig } from '../chat/chat-config.ts';
+import { defaultLookupLimit } from '../chat/rate-limit.ts';
+import { normalizeZoneName } from '../zones/zone-file-schema.ts';
+import { parseDuration } from './duration.ts';
+import { formatConfigPath } from './format-path.ts';
+import { Secret } from './secret.ts';
+
+export interface AlertsConfig {
+  readonly destinations: readonly DestinationConfig[];
+  readonly routes: readonly Route[];
+  /** Grouped destinations wait this long for more alerts of the same kind (default 60 s). */
+  readonly groupWindowMs: number;
+  readonly retry: RetryPolicy;
+  /** Per-request timeout for notifier HTTP calls (default 10 s). */
+  readonly timeoutMs: number;
+}
+
+export const alertDefaults = Object.freeze({
+  groupWindowMs: 60_000,
+  timeoutMs: 10_000,
+  pagerdutyUrl: 'https://events.pagerduty.com/v2/enqueue',
+  opsgenieUrl: { us: 'https://api.opsgenie.com', eu: 'https://api.eu.opsgenie.com' },
+  jsmUrl: 'https://api.atlassian.com/jsm/ops/integration',
+});
+
+const severities = ['critical', 'major', 'minor', 'info'] as const;
+const DESTINATION_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const SLACK_CHANNEL = /^[CGD][A-Z0-9]{6,}$/;
+const SNOWFLAKE = /^\d{15,21}$/;
+const SLACK_ID = /^[UWS][A-Z0-9]{6,}$/;
+const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+
+function durationField(what: string, min: number, max: number) {
+  return z.string({ error: `must be a duration such as ${what}` }).transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms !== undefined && ms >= min && ms <= max) return ms;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        ms === undefined
+          ? `${JSON.stringify(value)} is not a duration: use a number and a unit (s, m, h, d), e.g. ${what}`
+          : `${JSON.stringify(value)} is out of range`,
+    });
+    return z.NEVER;
+  });
+}
+
+const secretField = (what: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${what}`) })
+    .min(1, 'is required');
+
+const urlField = z.string({ error: 'must be a URL' });
+const oneOrMany = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(item).min(1));
+
+/** The mapping schemas, plugged into the file schema by `app-config.ts`. */
+export function buildAlertsSchemas() {
+  const base = { url: urlField.optional(), allowInsecure: z.boolean().optional() };
+  const destination = z.discriminatedUnion(
+    'type',
+    [
+      z.strictObject({
+        ...base,
+        type: z.literal('pagerduty'),
+        routingKey: secretField('an integration key'),
+      }),
+      z.strictObject({
+        ...base,
+        type: z.literal('opsgenie'),
+        apiKey: secretField('an API key'),
+        region: z.enum(['us', 'eu']).optional(),
+      }),
+      z.strictObject({ ...base, type: z.literal('jsm'), apiKey: secretField('an API key') }),
+      z.strictObject({ ...base, type: z.literal('webhook'), url: urlField, secret: secretField('a secret') }),
+      z.strictObject({
+        type: z.literal('slack'),
+        channel: z.string().regex(SLACK_CHANNEL, 'must be a Slack channel id such as C0123456789'),
+      }),
+      z.strictObject({
+        type: z.literal('discord'),
+        channel: z.string().regex(SNOWFLAKE, 'must be a Discord channel id (a long number, quoted)'),
+      }),
+    ],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? 'type must be one of: pagerduty, opsgenie, jsm, webhook, slack, discord'
+          : undefined,
+    },
+  );
+  const labelValues = oneOrMany(z.string().min(1));
+  const route = z.strictObject({
+    match: z
+      .strictObject({
+        kind: oneOrMany(z.enum(alertKinds as [string, ...string[]])).optional(),
+        severity: oneOrMany(z.enum(severities)).optional(),
+        zone: oneOrMany(z.string().min(1)).optional(),
+        labels: z
+          .strictObject({
+            owner: labelValues.optional(),
+            team: labelValues.optional(),
+            customer: labelValues.optional(),
+            tags: labelValues.optional(),
+          })
+          .optional(),
+        initial: z.boolean().optional(),
+      })
+      .nullish(),
+    to: oneOrMany(z.string().min(1)),
+  });
+  const alerts = z.strictObject({
+    groupWindow: durationField('60s', 0, 3_600_000).optional(),
+    giveUpAfter: durationField('24h', 60_000, 7 * 86_400_000).optional(),
+    timeout: durationField('10s', 1_000, 120_000).optional(),
+  });
+  const ids = (pattern: RegExp, what: string) => z.array(z.string().regex(pattern, `must be ${what}`));
+  const chat = z.strictObject({
+    slack: z
+      .strictObject({
+        allowedUsers: ids(SLACK_ID, 'a Slack user id such as U0123ABCD').optional(),
+        allowedGroups: ids(SLACK_ID, 'a Slack user group id such as S0123ABCD').optional(),
+        admins: z.boolean().optional(),
+        mode: z.enum(['socket', 'http']).optional(),
+        port: z.number().int().min(1).max(65_535).optional(),
+        host: z.string().min(1).optional(),
+        command: z
+          .string()
+          .regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as /rbl')
+          .optional(),
+      })
+      .optional(),
+    discord: z
+      .strictObject({
+        allowedUsers: ids(SNOWFLAKE, 'a Discord user id').optional(),
+        allowedRoles: ids(SNOWFLAKE, 'a Discord role id').optional(),
+        admins: z.boolean().optional(),
+        guildId: z.string().regex(SNOWFLAKE, 'must be a Discord guild id').optional(),
+        command: z
+          .string()
+          .regex(/^[a-z0-9_-]{1,32}$/, 'must be a command name such as rbl')
+          .optional(),
+      })
+      .optional(),
+    lookupLimit: z
+      .strictObject({
+        perUser: z.number().int().min(1).max(1000).optional(),
+        window: durationField('1m', 1_000, 86_400_000).optional(),
+      })
+      .optional(),
+  });
+  return {
+    shapes: {
+      destinations: z.record(z.string(), destination, { error: 'must be a mapping of name: destination' }),
+      routes: z.array(route, { error: 'must be a list of routes' }),
+      alerts,
+      chat,
+    },
+    allowedKeys: [
+      ['alerts', ['groupWindow', 'giveUpAfter', 'timeout']],
+      ['routes[]', ['match', 'to']],
+      ['routes[].match', ['kind', 'severity', 'zone', 'labels', 'initial']],
+      ['chat', ['slack', 'discord', 'lookupLimit']],
+    ] as const,
+  };
+}
+
+type Schemas = ReturnType<typeof buildAlertsSchemas>['shapes'];
+export interface AlertsInput {
+  readonly destinations?: z.infer<Schemas['destinations']> | null | undefined;
+  readonly routes?: z.infer<Schemas['routes']> | null | undefined;
+  readonly alerts?: z.infer<Schemas['alerts']> | null | undefined;
+  readonly chat?: z.infer<Schemas['chat']> | null | undefined;
+}
+
+/**
+ * Checks what the schemas cannot see on their own and builds the typed config.
+ * @param raw - the document before `${VAR}` expansion: secrets must be references there, not values.
+ */
+export function resolveAlertsConfig(
+  input: AlertsInput,
+  raw: unknown,
+  env: NodeJS.ProcessEnv,
+  file: string,
+  problems: string[],
+): { alerts: AlertsConfig; chat: ChatConfig } {
+  const where = (...path: PropertyKey[]) => `${file}: ${formatConfigPath(path)}`;
+  const chat = resolveChat(input.chat ?? undefined, env, problems);
+  const destinations: DestinationConfig[] = [];
+  for (const [name, spec] of Object.entries(input.destinations ?? {})) {
+    if (!DESTINATION_NAME.test(name)) {
+      problems.push(
+        `${where('destinations', name)}: destination names are lowercase letters, digits, - and _ (up to 64)`,
+      );
+      continue;
+    }
+    const secretFrom = (field: string): Secret | undefined => {
+      const written = rawAt(raw, ['destinations', name, field]);
+      if (typeof written !== 'string' || !ENV_REFERENCE.test(written.trim())) {
+        problems.push(
+          `${where('destinations', name, field)}: secrets come from the environment only: write ` +
+            `${field}: "\${${suggestVariable(name, field)}}" and set that variable (.env.example lists it)`,
+        );
+        return undefined;
+      }
+      return new Secret(String((spec as Record<string, unknown>)[field]).trim());
+    };
+    const urlFor = (fallback: string | undefined): string | undefined => {
+      const given = 'url' in spec ? spec.url : undefined;
+      const text = given ?? fallback;
+      if (text === undefined) return undefined;
+      const problem = checkUrl(text, 'allowInsecure' in spec && spec.allowInsecure === true);
+      if (problem) {
+        problems.push(`${where('destinations', name, 'url')}: ${problem}`);
+        return undefined;
+      }
+      return text.replace(/\/+$/, '');
+    };
+    switch (spec.type) {
+      case 'pagerduty': {
+        const routingKey = secretFrom('routingKey');
+        const url = urlFor(alertDefaults.pagerdutyUrl);
+        if (routingKey && routingKey.reveal().length !== 32) {
+          problems.push(
+            `${where('destinations', name, 'routingKey')}: a PagerDuty Events API v2 integration key has 32 characters (got ${routingKey.reveal().length})`,
+          );
+        }
+        if (routingKey && url) destinations.push({ type: 'pagerduty', name, routingKey, url });
+        break;
+      }
+      case 'opsgenie': {
+        const apiKey = secretFrom('apiKey');
+        const url = urlFor(alertDefaults.opsgenieUrl[spec.region ?? 'us']);
+        if (apiKey && url) destinations.push({ type: 'opsgenie', name, apiKey, url });
+        break;
+      }
+      case 'jsm': {
+        const apiKey = secretFrom('apiKey');
+        const url = urlFor(alertDefaults.jsmUrl);
+        if (apiKey && url) destinations.push({ type: 'jsm', name, apiKey, url });
+        break;
+      }
+      case 'webhook': {
+        const secret = secretFrom('secret');
+        const url = urlFor(undefined);
+        if (secret && secret.reveal().length < 16) {
+          problems.push(`${where('destinations', name, 'secret')}: use a secret of at least 16 characters`);
+        }
+        if (secret && url) destinations.push({ type: 'webhook', name, url, secret });
+        break;
+      }
+      case 'slack':
+      case 'discord': {
+        if (!chat[spec.type]) {
+          const variable = spec.type === 'slack' ? 'SLACK_BOT_TOKEN' : 'DISCORD_TOKEN';
+          problems.push(
+            `${where('destinations', name)}: a ${spec.type} destination needs ${variable} in the environment`,
+          );
+          break;
+        }
+        destinations.push({ type: spec.type, name, channel: spec.channel });
+        break;
+      }
+    }
+  }
+  const known = new Set(Object.keys(input.destinations ?? {}));
+  const routes: Route[] = [];
+  for (const [index, route] of (input.routes ?? []).entries()) {
+    for (const [position, name] of route.to.entries()) {
+      if (!known.has(name)) {
+        const list =
+          known.size > 0 ? ` (destinations: ${[...known].join(', ')})` : ' (no destinations are defined)';
+        problems.push(`${where('routes', index, 'to', position)}: unknown destination "${name}"${list}`);
+      }
+    }
+    const match = route.match ?? {};
+    routes.push({
+      to: route.to,
+      match: {
+        ...(match.kind ? { kind: match.kind as Route['match']['kind'] } : {}),
+        ...(match.severity ? { severity: match.severity } : {}),
+        ...(match.zone ? { zone: match.zone.map(normalizeZoneName) } : {}),
+        ...(match.labels ? { labels: match.labels } : {}),
+        ...(match.initial === undefined ? {} : { initial: match.initial }),
+      },
+    });
+  }
+  if (destinations.length > 0 && routes.length === 0 && (input.destinations ?? undefined) !== undefined) {
+    problems.push(`${file}: routes: destinations are defined but no route sends anything to them`);
+  }
+  const settings = input.alerts ?? {};
+  return {
+    alerts: {
+      destinations,
+      routes,
+      groupWindowMs: settings.groupWindow ?? alertDefaults.groupWindowMs,
+      retry: { ...defaultRetryPolicy, horizonMs: settings.giveUpAfter ?? defaultRetryPolicy.horizonMs },
+      timeoutMs: settings.timeout ?? alertDefaults.timeoutMs,
+    },
+    chat,
+  };
+}
+
+/** https anywhere; plain http only to loopback (a local relay) or when `allowInsecure: true` says so. */
+export function checkUrl(text: string, allowInsecure: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.username || url.password) return 'must not carry credentials (use the secret fields)';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol !== 'http:') return `must be an https:// URL (got ${url.protocol})`;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const loopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
+  if (loopback || allowInsecure) return undefined;
+  return 'must be https:// (plain http:// is accepted only for loopback addresses or with allowInsecure: true)';
+}
+
+function rawAt(document: unknown, path: readonly string[]): unknown {
+  let node = document;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function suggestVariable(name: string, field: string): string {
+  const snake = (text: string) => text.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_');
+  return `${snake(name)}_${snake(field)}`.toUpperCase();
+}
+
+function resolveChat(
+  input: z.infer<Schemas['chat']> | undefined,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): ChatConfig {
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  let slack: SlackConfig | undefined;
+  const botToken = read('SLACK_BOT_TOKEN');
+  if (botToken !== undefined) {
+    const appToken = read('SLACK_APP_TOKEN');
+    const signingSecret = read('SLACK_SIGNING_SECRET');
+    const mode = input?.slack?.mode ?? (appToken ? 'socket' : 'http');
+    if (!botToken.startsWith('xoxb-')) {
+      problems.push('environment variable SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
+    }
+    if (mode === 'socket' && !appToken) {
+      problems.push(
+        'environment variable SLACK_APP_TOKEN: Socket Mode needs an app-level token (xapp-...) with connections:write',
+      );
+    } else if (mode === 'socket' && appToken && !appToken.startsWith('xapp-')) {
+      problems.push('environment variable SLACK_APP_TOKEN: expected an app-level token starting with xapp-');
+    }
+    if (mode === 'http' && !signingSecret) {
+      problems.push(
+        'environment variable SLACK_SIGNING_SECRET: the HTTP receiver needs the signing secret to verify requests',
+      );
+    }
+    const apiUrl = read('SLACK_API_URL');
+    slack = {
+      botToken: new Secret(botToken),
+      mode,
+      ...(appToken ? { appToken: new Secret(appToken) } : {}),
+      ...(signingSecret ? { signingSecret: new Secret(signingSecret) } : {}),
+      port: input?.slack?.port ?? 3000,
+      host: input?.slack?.host ?? '0.0.0.0',
+      command: input?.slack?.command ?? '/rbl',
+      ...(apiUrl ? { apiUrl } : {}),
+      policy: {
+        users: input?.slack?.allowedUsers ?? [],
+        roles: input?.slack?.allowedGroups ?? [],
+        admins: input?.slack?.admins ?? true,
+      },
+    };
+  }
+  let discord: DiscordConfig | undefined;
+  const token = read('DISCORD_TOKEN');
+  if (token !== undefined) {
+    const applicationId = read('DISCORD_APPLICATION_ID');
+    if (!applicationId || !SNOWFLAKE.test(applicationId)) {
+      problems.push(
+        'environment variable DISCORD_APPLICATION_ID: set it to the application id (General Information in the Developer Portal)',
+      );
+    }
+    const guildId = read('DISCORD_GUILD_ID') ?? input?.discord?.guildId;
+    if (guildId !== undefined && !SNOWFLAKE.test(guildId)) {
+      problems.push('environment variable DISCORD_GUILD_ID: expected a guild id (a long number)');
+    }
+    const apiUrl = read('DISCORD_API_URL');
+    discord = {
+      token: new Secret(token),
+      applicationId: applicationId ?? '',
+      ...(guildId ? { guildId } : {}),
+      command: input?.discord?.command ?? 'rbl',
+      ...(apiUrl ? { apiUrl } : {}),
+      policy: {
+        users: input?.discord?.allowedUsers ?? [],
+        roles: input?.discord?.allowedRoles ?? [],
+        admins: input?.discord?.admins ?? true,
+      },
+    };
+  }
+  return {
+    ...(slack ? { slack } : {}),
+    ...(discord ? { discord } : {}),
+    lookupLimit: {
+      limit: input?.lookupLimit?.perUser ?? defaultLookupLimit.limit,
+      windowMs: input?.lookupLimit?.window ?? defaultLookupLimit.windowMs,
+    },
+  };
+}

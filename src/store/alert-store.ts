@@ -1,0 +1,23 @@
+import type { MuteStore } from '../alerts/mutes.ts';
+import type { OutboxItem } from '../alerts/outbox-item.ts';
+
+/**
+ * The alerting side of the store: the outbox (routed alerts not yet delivered, and those given up on), mutes, and
+ * how far routing has got through the stored events. Lives in the same backend as the listings, so "stored" means
+ * the same thing for both.
+ *
+ * One writer (the `serve` process, or a CLI command while it is not running); reads may come from anywhere.
+ */
+export interface AlertStore extends MuteStore {
+  /** Pending and failed items, in the order they were added. */
+  listOutbox(): Promise<OutboxItem[]>;
+  /** Adds the items whose id is not stored yet; returns the ones added. Durable when it resolves. */
+  addOutbox(items: readonly OutboxItem[]): Promise<OutboxItem[]>;
+  /** Overwrites stored items (an attempt recorded, a failure); ids not stored are ignored. */
+  updateOutbox(items: readonly OutboxItem[]): Promise<void>;
+  /** Removes delivered (or discarded) items. */
+  removeOutbox(ids: readonly string[]): Promise<void>;
+  /** The last run whose events were routed; `undefined` before routing ever ran. */
+  getRoutedThrough(): Promise<string | undefined>;
+  setRoutedThrough(runId: string): Promise<void>;
+}

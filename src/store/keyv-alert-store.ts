@@ -1,0 +1,188 @@
+/**
+ * The {@link AlertStore} over the same keyv instance as the listings.
+ *
+ * Keys (under the store's namespace; values are JSON):
+ *
+ * | key                 | value                                         |
+ * | ------------------- | --------------------------------------------- |
+ * | `outbox`            | ids of pending and failed items, oldest first |
+ * | `outbox:<id>`       | `OutboxItem`                                  |
+ * | `mutes`             | `Mute[]`                                      |
+ * | `routed-through`    | run id: events up to this run are routed      |
+ *
+ * Adding writes the items before the index, removing writes the index before deleting the items: a crash in between
+ * leaves an unreferenced item (harmless, overwritten if routed again), never an id pointing at nothing.
+ */
+import type { Mute } from '../alerts/mutes.ts';
+import type { OutboxItem } from '../alerts/outbox-item.ts';
+import type { AlertStore } from './alert-store.ts';
+import { corruptValue } from './stored-values.ts';
+
+/** The repository's guarded access to its keyv instance (error mapping, write serialization). */
+export interface KeyValueAccess {
+  read<T>(key: string, check: (value: unknown, key: string) => T): Promise<T | undefined>;
+  write(key: string, value: unknown): Promise<void>;
+  remove(key: string): Promise<void>;
+  query<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export const alertKeys = {
+  outbox: 'outbox',
+  item: (id: string): string => `outbox:${id}`,
+  mutes: 'mutes',
+  routedThrough: 'routed-through',
+} as const;
+
+/** Failed items kept for `alerts pending`; older ones are dropped first. */
+const MAX_FAILED = 1000;
+/** Items read in parallel. */
+const READ_BATCH = 32;
+
+export class KeyvAlertStore implements AlertStore {
+  readonly #kv: KeyValueAccess;
+
+  constructor(access: KeyValueAccess) {
+    this.#kv = access;
+  }
+
+  listOutbox(): Promise<OutboxItem[]> {
+    return this.#kv.query('listOutbox', async () => this.#readItems(await this.#readIndex()));
+  }
+
+  addOutbox(items: readonly OutboxItem[]): Promise<OutboxItem[]> {
+    return this.#kv.exclusive('addOutbox', async () => {
+      const index = await this.#readIndex();
+      const present = new Set(index);
+      const added = items.filter((item) => !present.has(item.id) && present.add(item.id));
+      if (added.length === 0) return [];
+      for (const item of added) await this.#kv.write(alertKeys.item(item.id), item);
+      await this.#kv.write(alertKeys.outbox, [...index, ...added.map((item) => item.id)]);
+      return added;
+    });
+  }
+
+  updateOutbox(items: readonly OutboxItem[]): Promise<void> {
+    return this.#kv.exclusive('updateOutbox', async () => {
+      const index = await this.#readIndex();
+      const present = new Set(index);
+      for (const item of items) {
+        if (present.has(item.id)) await this.#kv.write(alertKeys.item(item.id), item);
+      }
+      const failed = (await this.#readItems(index)).filter((item) => item.status === 'failed');
+      if (failed.length > MAX_FAILED) await this.#drop(index, failed.slice(0, failed.length - MAX_FAILED));
+    });
+  }
+
+  removeOutbox(ids: readonly string[]): Promise<void> {
+    return this.#kv.exclusive('removeOutbox', async () => {
+      const index = await this.#readIndex();
+      await this.#drop(
+        index,
+        ids.map((id) => ({ id })),
+      );
+    });
+  }
+
+  getRoutedThrough(): Promise<string | undefined> {
+    return this.#kv.query('getRoutedThrough', () =>
+      this.#kv.read(alertKeys.routedThrough, (value, key) => {
+        if (typeof value !== 'string') throw corruptValue(key, 'expected a run id');
+        return value;
+      }),
+    );
+  }
+
+  setRoutedThrough(runId: string): Promise<void> {
+    return this.#kv.exclusive('setRoutedThrough', () => this.#kv.write(alertKeys.routedThrough, runId));
+  }
+
+  listMutes(now: Date): Promise<Mute[]> {
+    return this.#kv.query('listMutes', async () => inForce(await this.#readMutes(), now));
+  }
+
+  putMute(mute: Mute): Promise<void> {
+    return this.#kv.exclusive('putMute', async () => {
+      const kept = inForce(await this.#readMutes(), new Date(mute.createdAt)).filter(
+        (other) => other.scope !== mute.scope || other.value !== mute.value,
+      );
+      await this.#kv.write(alertKeys.mutes, [...kept, mute]);
+    });
+  }
+
+  removeMute(scope: Mute['scope'], value: string, now: Date): Promise<boolean> {
+    return this.#kv.exclusive('removeMute', async () => {
+      const mutes = inForce(await this.#readMutes(), now);
+      const kept = mutes.filter((mute) => mute.scope !== scope || mute.value !== value);
+      await this.#kv.write(alertKeys.mutes, kept);
+      return kept.length !== mutes.length;
+    });
+  }
+
+  async #drop(index: readonly string[], items: readonly { id: string }[]): Promise<void> {
+    const gone = new Set(items.map((item) => item.id));
+    const kept = index.filter((id) => !gone.has(id));
+    if (kept.length === index.length) return;
+    await this.#kv.write(alertKeys.outbox, kept);
+    for (const id of index) if (gone.has(id)) await this.#kv.remove(alertKeys.item(id));
+  }
+
+  async #readIndex(): Promise<string[]> {
+    const index = await this.#kv.read(alertKeys.outbox, (value, key) => {
+      if (!Array.isArray(value) || !value.every((id) => typeof id === 'string')) {
+        throw corruptValue(key, 'expected a list of ids');
+      }
+      return value as string[];
+    });
+    return index ?? [];
+  }
+
+  async #readItems(ids: readonly string[]): Promise<OutboxItem[]> {
+    const items: OutboxItem[] = [];
+    for (let start = 0; start < ids.length; start += READ_BATCH) {
+      const batch = await Promise.all(
+        ids.slice(start, start + READ_BATCH).map((id) => this.#kv.read(alertKeys.item(id), readItem)),
+      );
+      // An id whose item is gone was being removed when a process died: skip it.
+      for (const item of batch) if (item !== undefined) items.push(item);
+    }
+    return items;
+  }
+
+  async #readMutes(): Promise<Mute[]> {
+    const mutes = await this.#kv.read(alertKeys.mutes, (value, key) => {
+      if (!Array.isArray(value)) throw corruptValue(key, 'expected a list of mutes');
+      for (const mute of value) {
+        if (
+          typeof mute !== 'object' ||
+          mute === null ||
+          (mute.scope !== 'target' && mute.scope !== 'zone') ||
+          typeof mute.value !== 'string' ||
+          typeof mute.until !== 'string'
+        ) {
+          throw corruptValue(key, 'a mute lacks scope, value or until');
+        }
+      }
+      return value as Mute[];
+    });
+    return mutes ?? [];
+  }
+}
+
+function inForce(mutes: readonly Mute[], now: Date): Mute[] {
+  return mutes.filter((mute) => Date.parse(mute.until) > now.getTime());
+}
+
+function readItem(value: unknown, key: string): OutboxItem {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as OutboxItem).id !== 'string' ||
+    typeof (value as OutboxItem).destination !== 'string' ||
+    typeof (value as OutboxItem).dueAt !== 'string' ||
+    typeof (value as OutboxItem).alert !== 'object'
+  ) {
+    throw corruptValue(key, 'not an outbox item');
+  }
+  return value as OutboxItem;
+}
