@@ -1,26 +1,29 @@
 import { type CommandContext, defineCommand } from '../src/command-api/command.ts';
+import { capLines, MAX_LINKS } from '../src/command-api/format-reply.ts';
 import { resolveChatTargets } from '../src/command-api/resolve-targets.ts';
-import type { CheckResult } from '../src/domain/check-result.ts';
+import { type CheckResult, formatCodes } from '../src/domain/check-result.ts';
+import { cleanText, type MessageLink } from '../src/render/message.ts';
 
-/** Text from DNS and from users reaches chat: drop control characters and neutralise mention and markup syntax. */
-function safe(text: string): string {
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-      .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
-      .replace(/[<>@*_~`|]/g, (c) => `\\${c}`)
-      .slice(0, 300)
-  );
-}
-
+/** Text from DNS reaches chat: `cleanText` drops control characters; the renderers escape markup and mentions. */
 function describe(result: CheckResult): string {
   if (result.status === 'listed') {
-    const why = result.meanings.join('; ') || result.codes.join(', ');
-    const txt = result.txt.length > 0 ? ` "${safe(result.txt.join(' '))}"` : '';
-    const delist = result.delist ? ` delist: ${result.delist}` : '';
-    return `LISTED ${result.target} on ${result.zone}: ${safe(why)}${txt}${delist}`;
+    const why = cleanText(formatCodes(result.codes, result.meanings), 200);
+    const txt = result.txt.length > 0 ? ` "${cleanText(result.txt.join(' '), 200)}"` : '';
+    return `LISTED ${result.target} on ${result.zone}: ${why}${txt}`;
   }
-  return `UNKNOWN ${result.target} on ${result.zone}: ${result.reason ?? 'unknown'}`;
+  const detail = result.detail ? ` (${cleanText(result.detail, 120)})` : '';
+  return `UNKNOWN ${result.target} on ${result.zone}: ${result.reason ?? 'unknown'}${detail}`;
+}
+
+function delistLinksOf(listed: readonly CheckResult[]): MessageLink[] {
+  const links: MessageLink[] = [];
+  for (const result of listed) {
+    // The URL comes from the zone catalog with the target URL-encoded into it; never from DNS or the user.
+    if (links.length === MAX_LINKS || !result.delist?.startsWith('https://')) continue;
+    if (links.some((link) => link.url === result.delist)) continue;
+    links.push({ label: cleanText(`Delist ${result.target} (${result.zone})`, 75), url: result.delist });
+  }
+  return links;
 }
 
 /** `/rbl check TARGET...`: a live lookup of a few IPs, a small range or domains. */
@@ -28,13 +31,25 @@ export const checkCommand = defineCommand({
   name: 'check',
   description: 'Look IPs, a small range or domains up on every blocklist now',
   access: 'read',
+  rateLimited: true,
   options: [
-    { name: 'targets', description: 'IPs, a range up to /28, or domains', type: 'string', required: true },
+    {
+      name: 'targets',
+      description: 'IPs, a range up to /28, or domains',
+      type: 'string',
+      required: true,
+      rest: true,
+    },
   ],
   async run(context: CommandContext) {
     const resolved = resolveChatTargets(String(context.args.targets ?? ''));
     if (!resolved.ok) {
-      await context.reply({ title: 'Cannot check that', lines: [resolved.error], ephemeral: true });
+      await context.reply({
+        title: 'Cannot check that',
+        lines: [cleanText(resolved.error)],
+        tone: 'warning',
+        ephemeral: true,
+      });
       return;
     }
     await context.defer();
@@ -48,9 +63,18 @@ export const checkCommand = defineCommand({
         : unknown.length > 0
           ? 'No listing found, but some lists could not be checked'
           : 'Clean on every list checked';
-    const lines = [...listed.map(describe), ...unknown.slice(0, 20).map(describe)];
-    if (unknown.length > 20) lines.push(`... and ${unknown.length - 20} more unknown`);
-    lines.push(`${listed.length} listed, ${unknown.length} unknown, ${clean} clean`);
-    await context.reply({ title, lines, ephemeral: true });
+    const lines = [
+      ...capLines(listed.map(describe), 20, 'more listings'),
+      ...capLines(unknown.map(describe), 10, 'more unknown'),
+      `${listed.length} listed, ${unknown.length} unknown, ${clean} clean`,
+    ];
+    const links = delistLinksOf(listed);
+    await context.reply({
+      title,
+      lines,
+      ...(links.length > 0 ? { links } : {}),
+      tone: listed.length > 0 ? 'danger' : unknown.length > 0 ? 'warning' : 'good',
+      ephemeral: true,
+    });
   },
 });

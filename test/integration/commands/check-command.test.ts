@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../../../commands/check.ts';
 import { createLookupService } from '../../../src/checks/lookup-service.ts';
-import type { CommandContext, Reply } from '../../../src/command-api/command.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
+import { type CommandHarness, type CommandRun, createCommandHarness } from '../../helpers/command-harness.ts';
 import { type FakeDnsServer, serveZoneData, startFakeDnsServer } from '../../helpers/fake-dns-server.ts';
 import { makeZone } from '../../helpers/zones.ts';
 
@@ -27,43 +27,49 @@ afterAll(async () => {
   await server.close();
 });
 
-function run(targets: string): Promise<{ steps: string[]; replies: Reply[] }> {
-  const steps: string[] = [];
-  const replies: Reply[] = [];
+let harness: CommandHarness;
+
+beforeAll(async () => {
   const zone = makeZone({ zone: 'bl.test', delist: 'https://bl.test/?ip={target}' });
-  const context: CommandContext = {
-    args: { targets },
-    user: { id: 'U1', name: 'alice', platform: 'cli' },
-    defer: async () => {
-      steps.push('defer');
-    },
-    reply: async (reply) => {
-      steps.push('reply');
-      replies.push(reply);
-    },
-    services: { lookup: createLookupService({ resolver, zones: [zone], concurrency: 4 }) },
-  };
-  return checkCommand.run(context).then(() => ({ steps, replies }));
+  harness = await createCommandHarness({
+    zones: [zone],
+    lookup: createLookupService({ resolver, zones: [zone], concurrency: 4 }),
+  });
+});
+afterAll(() => harness.close());
+
+function run(targets: string): Promise<CommandRun> {
+  return harness.run(checkCommand, { targets });
 }
 
 describe('/rbl check through the lookup engine', () => {
-  it('defers, looks up, and reports the listing with a safe TXT and the delist link', async () => {
-    const { steps, replies } = await run('8.8.4.4 9.9.9.9');
+  it('defers, looks up, and reports the listing with a clean TXT and the delist link', async () => {
+    const { steps, reply } = await run('8.8.4.4 9.9.9.9');
     expect(steps).toEqual(['defer', 'reply']);
-    expect(replies[0]?.title).toBe('1 listing found');
-    const line = replies[0]?.lines[0] ?? '';
+    expect(reply.title).toBe('1 listing found');
+    expect(reply.tone).toBe('danger');
+    expect(reply.ephemeral).toBe(true);
+    const line = reply.lines[0] ?? '';
     expect(line).toContain('LISTED 8.8.4.4 on bl.test');
-    expect(line).toContain('delist: https://bl.test/?ip=8.8.4.4');
-    expect(line).toContain('\\<!channel\\> \\@everyone');
+    // Plain text: control characters gone, mention syntax left for the platform renderer to escape.
+    expect(line).toContain('"spam seen <!channel> @everyone [2J"');
     expect(line).not.toContain('\u001b');
-    expect(replies[0]?.lines.at(-1)).toBe('1 listed, 0 unknown, 1 clean');
+    expect(line).not.toContain('\\');
+    expect(reply.links).toEqual([{ label: 'Delist 8.8.4.4 (bl.test)', url: 'https://bl.test/?ip=8.8.4.4' }]);
+    expect(reply.lines.at(-1)).toBe('1 listed, 0 unknown, 1 clean');
+  });
+
+  it('says clean when nothing is listed', async () => {
+    const { reply } = await run('9.9.9.9');
+    expect(reply).toMatchObject({ title: 'Clean on every list checked', tone: 'good' });
+    expect(reply.links).toBeUndefined();
   });
 
   it('refuses reserved addresses without querying anything', async () => {
     const before = server.questions.length;
-    const { steps, replies } = await run('192.168.0.1');
+    const { steps, reply } = await run('192.168.0.1');
     expect(steps).toEqual(['reply']);
-    expect(replies[0]?.lines[0]).toContain('private, loopback or reserved');
+    expect(reply.lines[0]).toContain('private, loopback or reserved');
     expect(server.questions.length).toBe(before);
   });
 });

@@ -15,6 +15,16 @@ describe('the command registry', () => {
     expect([...commandRegistry.keys()].sort()).toEqual(files);
   });
 
+  it('restricts exactly the commands that change state, and rate-limits the ones that query DNSBLs live', () => {
+    const names = (filter: (command: (typeof commands)[number]) => boolean): string[] =>
+      commands
+        .filter(filter)
+        .map((command) => command.name)
+        .sort();
+    expect(names((command) => command.access === 'change')).toEqual(['mute', 'scan', 'unmute', 'watch']);
+    expect(names((command) => command.rateLimited === true)).toEqual(['check', 'scan']);
+  });
+
   it('refuses duplicates and an empty list', () => {
     const one = defineCommand({ name: 'one', description: 'd', options: [], access: 'read', run: noop });
     expect(() => buildCommandRegistry([one, one])).toThrow(/duplicate command "one"/);

@@ -1,0 +1,156 @@
+import { type CommandContext, defineCommand } from '../src/command-api/command.ts';
+import { describeCaller } from '../src/command-api/format-reply.ts';
+import { resolveWatchedTarget } from '../src/command-api/resolve-subject.ts';
+import { isReservedAddress } from '../src/command-api/resolve-targets.ts';
+import type { InventoryEntry, Labels } from '../src/domain/inventory.ts';
+import { isUserError } from '../src/errors.ts';
+import { checkOverlap, describeOverlap, makeEntry } from '../src/inventory/inventory.ts';
+import { defaultMaxPrefix } from '../src/inventory/parse-target.ts';
+import { cleanText, type Message } from '../src/render/message.ts';
+
+function refused(title: string, reason: string): Message {
+  return { title, lines: [reason], tone: 'warning', ephemeral: true };
+}
+
+function labelsOf(args: CommandContext['args']): Labels {
+  const labels: { owner?: string; team?: string; customer?: string } = {};
+  for (const key of ['owner', 'team', 'customer'] as const) {
+    const value = args[key];
+    if (typeof value === 'string' && value.trim() !== '') labels[key] = value.trim();
+  }
+  return labels;
+}
+
+function describeLabels(labels: Labels): string {
+  const parts = Object.entries(labels).map(
+    ([key, value]) => `${key} ${Array.isArray(value) ? value.join(',') : String(value)}`,
+  );
+  return parts.length > 0 ? `Labels: ${parts.join(', ')}.` : 'No labels.';
+}
+
+/**
+ * Why chat may not add this entry, beyond what `watch add` on the CLI refuses: reserved space (no public list
+ * lists it) and ranges wider than the CLI's default /24, which multiply every scan's lookups.
+ */
+function chatRefusal(entry: InventoryEntry): string | undefined {
+  if (entry.kind === 'domain') return undefined;
+  const [address = '', prefix] = entry.target.split('/');
+  if (isReservedAddress(address)) {
+    return `${entry.target} is private, loopback or reserved address space; no public blocklist lists it`;
+  }
+  if (prefix !== undefined && Number(prefix) < defaultMaxPrefix) {
+    return `${entry.target} is wider than /${defaultMaxPrefix}; add wider ranges with the CLI (rblwatch watch add)`;
+  }
+  return undefined;
+}
+
+async function add(context: CommandContext, text: string): Promise<void> {
+  const { store, clock } = context.services;
+  const by = describeCaller(context.user);
+  let entry: InventoryEntry;
+  try {
+    entry = makeEntry(text, labelsOf(context.args), {
+      source: 'store',
+      addedAt: clock().toISOString(),
+      addedBy: by,
+    });
+  } catch (error) {
+    if (isUserError(error)) return context.reply(refused('Nothing was added', cleanText(error.message)));
+    throw error;
+  }
+  const refusal = chatRefusal(entry);
+  if (refusal) return context.reply(refused('Nothing was added', refusal));
+  // The same checks, and the same wording, as `rblwatch watch add`.
+  const { duplicate, overlaps } = checkOverlap(await store.listInventory(), entry.target);
+  if (duplicate) {
+    const where = duplicate.source === 'config' ? 'config file' : 'store';
+    return context.reply(refused('Nothing was added', `${entry.target} is already watched (${where})`));
+  }
+  const overlap = overlaps[0];
+  if (overlap) {
+    // The CLI only warns: each address is scanned once, credited to the first entry. From chat an overlapping
+    // entry is almost always a mistake (its labels would never route the shared addresses), so it is refused.
+    return context.reply(
+      refused(
+        'Nothing was added',
+        `${entry.target} overlaps ${overlap.target} (${describeOverlap(entry, overlap)}); ` +
+          'addresses in both would be scanned once, under the first entry. Remove one of them first.',
+      ),
+    );
+  }
+  await context.services.store.putInventory(entry);
+  context.log.info({ by, action: 'watch-add', target: entry.target, labels: entry.labels }, 'watch add');
+  await context.reply({
+    title: `Now watching ${entry.target}`,
+    lines: [
+      describeLabels(entry.labels),
+      `The next scan covers it; /rbl status ${entry.target} shows the result.`,
+    ],
+    tone: 'good',
+    footer: `Added by ${by}`,
+    // Announced to the channel, like every change: the team sees who changed what is watched.
+    ephemeral: false,
+  });
+}
+
+async function remove(context: CommandContext, text: string): Promise<void> {
+  const { store } = context.services;
+  const resolved = resolveWatchedTarget(text, await store.listInventory());
+  if (!resolved.ok) return context.reply(refused('Nothing was removed', resolved.error));
+  const { target, exact, within } = resolved.value;
+  if (!exact) {
+    const inside = within.length > 0 ? `; it is part of ${within.map((e) => e.target).join(', ')}` : '';
+    return context.reply(refused('Nothing was removed', `${target} is not watched${inside}`));
+  }
+  if (exact.source === 'config') {
+    return context.reply(
+      refused('Nothing was removed', `${target} comes from the config file; remove it there`),
+    );
+  }
+  const by = describeCaller(context.user);
+  await store.removeInventory(target);
+  context.log.info({ by, action: 'watch-remove', target }, 'watch remove');
+  await context.reply({
+    title: `Stopped watching ${target}`,
+    lines: [`Its history is kept: /rbl history ${target}.`],
+    tone: 'neutral',
+    footer: `Removed by ${by}`,
+    ephemeral: false,
+  });
+}
+
+/**
+ * `/rbl watch add|remove target [owner] [team] [customer]`: change what is watched. Listing what is watched is
+ * `/rbl watched`, a read command, so people without change rights can see it.
+ */
+export const watchCommand = defineCommand({
+  name: 'watch',
+  description: 'Start or stop watching an IP, a range up to /24 or a domain',
+  access: 'change',
+  options: [
+    {
+      name: 'action',
+      description: 'add or remove',
+      type: 'string',
+      required: true,
+      choices: ['add', 'remove'],
+    },
+    {
+      name: 'target',
+      description: 'IP address, IPv4 range up to /24, or domain',
+      type: 'string',
+      required: true,
+      autocomplete: 'target',
+    },
+    { name: 'owner', description: 'Owner label for alert routing (add only)', type: 'string' },
+    { name: 'team', description: 'Team label for alert routing (add only)', type: 'string' },
+    { name: 'customer', description: 'Customer label (add only)', type: 'string' },
+  ],
+  async run(context: CommandContext) {
+    const action = context.args.action;
+    const text = String(context.args.target ?? '');
+    if (action === 'add') return add(context, text);
+    if (action === 'remove') return remove(context, text);
+    await context.reply(refused('Nothing was changed', 'the action must be add or remove'));
+  },
+});
