@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/open-store.ts';
+import { type FakePagerDuty, startFakePagerDuty } from '../../helpers/fake-alert-receivers.ts';
+import { type RbldnsdServer, startRbldnsd } from '../../helpers/rbldnsd.ts';
+import { repoRoot, runCli } from '../../helpers/run-cli.ts';
+import { describeWithService, rbldnsdAvailability } from '../../helpers/services.ts';
+
+/**
+ * "Nothing is lost when the process dies": a scan routes two pages while PagerDuty never answers, the process is
+ * SIGKILLed with both deliveries in flight, and the next process delivers both, each accepted exactly once.
+ */
+const header = ':127.0.0.2:Listed, see https://bl.example/?$';
+const ROUTING_KEY = 'k'.repeat(32);
+
+let rbldnsd: RbldnsdServer;
+let pagerduty: FakePagerDuty;
+let dir: string;
+let config: string;
+
+describeWithService(await rbldnsdAvailability(), 'outbox across a killed process', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rblwatch-outbox-'));
+    rbldnsd = await startRbldnsd([
+      { name: 'bl.test', type: 'ip4set', data: `${header}\n127.0.0.2\n10.8.0.5\n10.8.0.6\n` },
+    ]);
+    pagerduty = await startFakePagerDuty();
+    const zones = join(dir, 'zones.yml');
+    await writeFile(zones, 'zones:\n  - { zone: bl.test, kind: ip4, severity: critical }\n');
+    config = join(dir, 'rblwatch.yml');
+    await writeFile(
+      config,
+      [
+        `store: ${join(dir, 'store.sqlite')}`,
+        `resolvers: ["${rbldnsd.host}:${rbldnsd.port}"]`,
+        `zones: ${zones}`,
+        'targets: [10.8.0.5, 10.8.0.6, 10.8.0.7]',
+        'destinations:',
+        `  pager: { type: pagerduty, routingKey: "\${PAGERDUTY_ROUTING_KEY}", url: "${pagerduty.url}" }`,
+        'routes: [{ match: { kind: [listed, delisted] }, to: [pager] }]',
+        'alerts: { timeout: 60s }',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(async () => {
+    await rbldnsd?.stop();
+    await pagerduty?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('delivers every page after a SIGKILL with deliveries in flight, each accepted once', {
+    timeout: 60_000,
+  }, async () => {
+    const env = { PAGERDUTY_ROUTING_KEY: ROUTING_KEY };
+    pagerduty.script('hang', 'hang');
+    const child = spawn(process.execPath, ['bin/rblwatch.js', 'scan', '--config', config], {
+      cwd: repoRoot,
+      stdio: 'ignore',
+      env: { ...process.env, ...env, NO_COLOR: '1' },
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // Both pages are stored before either is sent, so once both requests are in flight, both are queued.
+    await pagerduty.waitForRequests(2);
+    child.kill('SIGKILL');
+    await exited;
+    expect(pagerduty.incidents.size).toBe(0);
+
+    const pending = await runCli(['alerts', 'pending', '--config', config, '--json'], { env });
+    expect(pending.code, pending.stderr).toBe(0);
+    const items = (JSON.parse(pending.stdout) as { items: { key: string; status: string }[] }).items;
+    expect(items.map((item) => `${item.status} ${item.key}`).sort()).toEqual([
+      'pending rblwatch:10.8.0.5:bl.test',
+      'pending rblwatch:10.8.0.6:bl.test',
+    ]);
+
+    // The next process (a scan with nothing new) sends what the killed one left.
+    const next = await runCli(['scan', '--config', config], { env, timeoutMs: 30_000 });
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toContain('alerts: 2 sent, 0 given up, 0 queued');
+    expect([...pagerduty.incidents].sort()).toEqual([
+      ['rblwatch:10.8.0.5:bl.test', 'triggered'],
+      ['rblwatch:10.8.0.6:bl.test', 'triggered'],
+    ]);
+    // Two hung attempts, then exactly one accepted trigger per page.
+    expect(pagerduty.requests).toHaveLength(4);
+    const store = await openStore(join(dir, 'store.sqlite'));
+    try {
+      expect(await store.alerts.listOutbox()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
