@@ -1,9 +1,11 @@
 import { getServers } from 'node:dns';
 import { Agent } from 'undici';
+import { commandRegistry } from '../commands/index.ts';
 import { type Alerting, createAlerting } from './alerts/alerting.ts';
 import { destinationMode } from './alerts/destinations.ts';
 import { createNotifiers } from './alerts/notifiers/index.ts';
 import type { ChannelPoster } from './chat/chat-adapter.ts';
+import { type ChatAdapters, createChatAdapters } from './chat/create-chat-adapters.ts';
 import { createLookupService } from './checks/lookup-service.ts';
 import { probeZones } from './checks/run-check.ts';
 import type { CommandServices } from './command-api/command.ts';
@@ -235,17 +237,46 @@ export async function openAlerting(
 export async function serve(config: AppConfig, log: Logger): Promise<void> {
   for (const warning of config.warnings) log.warn(warning);
   const runtime = await openRuntime(config, log);
+  // Chat commands can ask for a scan; the scheduler that runs it is built below.
+  let scheduler: ReturnType<typeof createScanScheduler> | undefined;
+  const services = createCommandServices(runtime, {
+    scans: { runNow: (by) => scheduler?.runNow(by) ?? Promise.resolve('stopped') },
+  });
+  let chat: ChatAdapters;
   let alerts: RuntimeAlerting;
   try {
-    alerts = await openAlerting(runtime, log);
+    chat = createChatAdapters(config.chat, commandRegistry, services, log);
+    alerts = await openAlerting(runtime, log, {
+      ...(chat.slack ? { slack: chat.slack } : {}),
+      ...(chat.discord ? { discord: chat.discord } : {}),
+    });
   } catch (error) {
     await runtime.close();
     throw error;
   }
   const { alerting } = alerts;
+  try {
+    // A bad token or a missing scope stops the start here, with the platform's answer, rather than later in a log.
+    for (const adapter of chat.all) await adapter.start();
+  } catch (error) {
+    for (const adapter of chat.all) await adapter.stop().catch(() => {});
+    await alerts.close();
+    await runtime.close();
+    throw error;
+  }
+  if (chat.all.length === 0) {
+    log.info(
+      'no chat: set SLACK_BOT_TOKEN or DISCORD_TOKEN (see README, Chat) for /rbl commands and channel alerts',
+    );
+  } else {
+    log.info(
+      { platforms: chat.all.map((adapter) => adapter.platform) },
+      'chat connected: /rbl commands are answered',
+    );
+  }
   let lastScan: ScanOutcome | undefined;
   let lastError: string | undefined;
-  const scheduler = createScanScheduler({
+  scheduler = createScanScheduler({
     schedule: config.schedule.cron,
     ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
     jitterMs: config.schedule.jitterMs,
@@ -330,7 +361,8 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       stopping = true;
       log.info({ signal }, 'stopping: letting the scan in flight finish (send again to abandon it)');
       void (async () => {
-        await scheduler.stop();
+        await scheduler?.stop();
+        for (const adapter of chat.all) await adapter.stop().catch(() => {});
         // Deliveries in flight finish (each has a timeout); what is still queued waits in the store for the next start.
         await alerts.close();
         await http?.close();

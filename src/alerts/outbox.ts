@@ -72,6 +72,8 @@ interface Unit {
   readonly notifier: Notifier;
   readonly items: OutboxItem[];
   readonly delivery: Delivery;
+  /** A group formed in this pass: its membership is stored before the first attempt (see `send`). */
+  readonly newBatch?: boolean;
 }
 
 /**
@@ -146,7 +148,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         const id = `batch:${(chunk[0] as OutboxItem).id}`;
         const batched = chunk.map((item) => ({ ...item, batch: id }));
         for (const item of batched) queue.set(item.id, item);
-        units.push(groupUnit(id, batched));
+        units.push({ ...groupUnit(id, batched), newBatch: true });
       }
     }
     return units;
@@ -178,6 +180,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
   async function send(unit: Unit): Promise<'delivered' | 'retry' | 'failed'> {
     const { notifier, items, delivery } = unit;
     const unitLog = log.child({ delivery: delivery.id, destination: delivery.destination });
+    // The batch is stored before the first attempt: a process that dies after the receiver accepted it must resend
+    // exactly these alerts under this id (which the receiver drops as a duplicate), never a bigger batch under the
+    // same id (which it would drop whole, losing the newcomers).
+    if (unit.newBatch) await options.store.updateOutbox(items);
     try {
       await notifier.send(delivery);
     } catch (error) {

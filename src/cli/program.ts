@@ -4,6 +4,7 @@ import { mutesCommand } from '../../commands/mutes.ts';
 import { unmuteCommand } from '../../commands/unmute.ts';
 import { AppError, isUserError } from '../errors.ts';
 import { runAlertsPending, runAlertsRetry, runAlertsTest, runChatCommandInCli } from './alerts-commands.ts';
+import { runDiscordRegister, runSlackManifest } from './chat-commands.ts';
 import { runCheckCommand } from './check-command.ts';
 import { engineDefaults } from './engine-options.ts';
 import { type CliIo, ExitCode } from './io.ts';
@@ -208,6 +209,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       status = await runChatCommandInCli(mutesCommand, {}, flags, io);
     },
   );
+  program
+    .command('slack-manifest')
+    .description('print the Slack app manifest (YAML) to paste into api.slack.com/apps')
+    .option('--mode <mode>', 'socket (default: no public URL needed) or http')
+    .option('--request-url <url>', 'http mode: the public https URL of /slack/events')
+    .option('--name <name>', 'app and bot name (default rblwatch)')
+    .option('--command <command>', 'slash command (default /rbl)')
+    .action((flags) => {
+      status = runSlackManifest(flags, io);
+    });
+  withConfig(
+    program
+      .command('discord-register')
+      .description('register /rbl with Discord, sending only what differs from what is registered'),
+  )
+    .option('--guild <id>', 'register in one guild (shows at once) instead of globally')
+    .option('--json', 'print what changed as JSON')
+    .action(async (flags) => {
+      status = await runDiscordRegister(flags, io);
+    });
   withConfig(program.command('serve').description('scan on schedule until stopped (SIGTERM/SIGINT)')).action(
     async (flags) => {
       status = await runServeCommand(flags, io);

@@ -275,4 +275,37 @@ describe('outbox', () => {
       'trigger 192.0.2.2',
     ]);
   });
+
+  it('after a crash between acceptance and removal, resends the same batch under the same id, newcomers apart', async () => {
+    const store = await openStore('memory:');
+    const chat = scripted('chat', 'grouped');
+    const first = await setup([chat.notifier], { routes: [{ match: {}, to: ['chat'] }], window: 0, store });
+    await first.alerting.route([alert(1), alert(2)]);
+    // The receiver accepts, then the process dies before the items leave the store.
+    const remove = store.alerts.removeOutbox.bind(store.alerts);
+    store.alerts.removeOutbox = async () => {
+      throw new Error('killed');
+    };
+    await first.alerting.outbox.deliverDue();
+    store.alerts.removeOutbox = remove;
+    const second = createAlerting({
+      repo: store,
+      routes: [{ match: {}, to: ['chat'] }],
+      notifiers: new Map([['chat', chat.notifier]]),
+      modes: new Map([['chat', 'grouped' as const]]),
+      log: createMemoryLog().log,
+      groupWindowMs: 0,
+    });
+    await second.open();
+    await second.route([alert(3)]);
+    await second.outbox.deliverDue();
+    const byId = chat.sent.map(
+      (delivery) => `${delivery.id}: ${delivery.alerts.map((a) => a.target).join(' ')}`,
+    );
+    expect(byId).toEqual([
+      'batch:run-1:000001>chat: 192.0.2.1 192.0.2.2',
+      'batch:run-1:000001>chat: 192.0.2.1 192.0.2.2',
+      'batch:run-1:000003>chat: 192.0.2.3',
+    ]);
+  });
 });

@@ -92,6 +92,7 @@ destinations:
 routes: [{ to: [pager] }]
 `);
     expect(message).toContain('destinations.pager.routingKey: secrets come from the environment only');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the message quotes a ${VAR} reference literally
     expect(message).toContain('${PAGER_ROUTING_KEY}');
     expect(message).not.toContain(PD_KEY);
   });
