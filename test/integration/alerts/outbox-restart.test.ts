@@ -54,7 +54,7 @@ describeWithService(await rbldnsdAvailability(), 'outbox across a killed process
   });
 
   it('delivers every page after a SIGKILL with deliveries in flight, each accepted once', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const env = { PAGERDUTY_ROUTING_KEY: ROUTING_KEY };
     pagerduty.script('hang', 'hang');
@@ -65,7 +65,7 @@ describeWithService(await rbldnsdAvailability(), 'outbox across a killed process
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     // Both pages are stored before either is sent, so once both requests are in flight, both are queued.
-    await pagerduty.waitForRequests(2);
+    await pagerduty.waitForRequests(2, 45_000);
     child.kill('SIGKILL');
     await exited;
     expect(pagerduty.incidents.size).toBe(0);

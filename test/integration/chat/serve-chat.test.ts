@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  FAKE_APP_TOKEN,
+  FAKE_BOT_TOKEN,
+  type FakeSlack,
+  slashCommandPayload,
+  startFakeSlack,
+} from '../../helpers/fake-slack.ts';
+import { type RbldnsdServer, startRbldnsd } from '../../helpers/rbldnsd.ts';
+import { repoRoot } from '../../helpers/run-cli.ts';
+import { describeWithService, rbldnsdAvailability } from '../../helpers/services.ts';
+
+/**
+ * The whole product as a user runs it: `rblwatch serve` with the Slack bot in Socket Mode (against the fake), a
+ * watched address listed on rbldnsd. The startup scan's listing must reach the channel as an alert, `/rbl status`
+ * must answer, and SIGTERM must stop everything cleanly.
+ */
+let rbldnsd: RbldnsdServer;
+let slack: FakeSlack;
+let dir: string;
+
+describeWithService(await rbldnsdAvailability(), 'serve with Slack', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rblwatch-serve-chat-'));
+    rbldnsd = await startRbldnsd([
+      {
+        name: 'bl.test',
+        type: 'ip4set',
+        data: ':127.0.0.2:Listed, see https://bl.test/?$\n127.0.0.2\n11.22.33.44\n',
+      },
+    ]);
+    slack = await startFakeSlack();
+  });
+  afterAll(async () => {
+    await slack?.close();
+    await rbldnsd?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('posts the listing to the channel, answers /rbl and stops on SIGTERM', { timeout: 60_000 }, async () => {
+    const zones = join(dir, 'zones.yml');
+    await writeFile(
+      zones,
+      'zones:\n  - { zone: bl.test, kind: ip4, severity: critical, delist: "https://bl.test/remove?ip={target}" }\n',
+    );
+    const config = join(dir, 'rblwatch.yml');
+    await writeFile(
+      config,
+      [
+        `store: ${join(dir, 'store.sqlite')}`,
+        `resolvers: ["${rbldnsd.host}:${rbldnsd.port}"]`,
+        `zones: ${zones}`,
+        'schedule: "0 0 1 1 *"',
+        'jitterSeconds: 0',
+        'targets: [11.22.33.44, 11.22.33.45]',
+        'destinations:',
+        '  mail-ops: { type: slack, channel: C0MAILOPS1 }',
+        'routes: [{ to: [mail-ops] }]',
+        'alerts: { groupWindow: 0s }',
+        '',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, ['bin/rblwatch.js', 'serve', '--config', config], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        SLACK_BOT_TOKEN: FAKE_BOT_TOKEN,
+        SLACK_APP_TOKEN: FAKE_APP_TOKEN,
+        SLACK_API_URL: slack.apiUrl,
+      },
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await slack.waitFor(() => slack.posts.length > 0, 30_000);
+      const [post] = slack.posts;
+      expect(post?.channel).toBe('C0MAILOPS1');
+      expect(post?.text).toContain('11.22.33.44');
+      expect(post?.text).toContain('bl.test');
+      expect(JSON.stringify(post?.blocks)).toContain('https://bl.test/remove?ip=11.22.33.44');
+
+      const response = slack.newResponseUrl();
+      await slack.sendSlashCommand(
+        slashCommandPayload({ text: 'status', response_url: response.url }),
+        10_000,
+      );
+      await slack.waitFor(() => slack.responsesFor(response.id).length > 0, 15_000);
+      expect(JSON.stringify(slack.responsesFor(response.id))).toContain('11.22.33.44');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, output).toBe(0);
+    expect(output).not.toContain(FAKE_BOT_TOKEN);
+    expect(output).not.toContain(FAKE_APP_TOKEN);
+    expect(slack.openSockets()).toBe(0);
+  });
+});

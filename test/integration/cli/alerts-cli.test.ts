@@ -1,0 +1,120 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type FakePagerDuty,
+  type FakeReceiver,
+  startFakePagerDuty,
+  startFakeWebhook,
+} from '../../helpers/fake-alert-receivers.ts';
+import { runCli } from '../../helpers/run-cli.ts';
+
+const ROUTING_KEY = 'p'.repeat(32);
+const WEBHOOK_SECRET = 'whsec-test-0123456789';
+const env = { PAGERDUTY_ROUTING_KEY: ROUTING_KEY, WEBHOOK_SECRET };
+
+let dir: string;
+let config: string;
+let pagerduty: FakePagerDuty;
+let webhook: FakeReceiver;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rblwatch-alerts-cli-'));
+  pagerduty = await startFakePagerDuty();
+  webhook = await startFakeWebhook(WEBHOOK_SECRET);
+  config = join(dir, 'rblwatch.yml');
+  await writeFile(
+    config,
+    [
+      `store: ${join(dir, 'store.sqlite')}`,
+      'zones: builtin',
+      'targets: [11.22.33.0/28]',
+      'destinations:',
+      `  pager: { type: pagerduty, routingKey: "\${PAGERDUTY_ROUTING_KEY}", url: "${pagerduty.url}" }`,
+      `  hook: { type: webhook, url: "${webhook.url}", secret: "\${WEBHOOK_SECRET}" }`,
+      'routes: [{ to: [pager, hook] }]',
+      '',
+    ].join('\n'),
+  );
+});
+
+afterAll(async () => {
+  await pagerduty?.close();
+  await webhook?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('rblwatch alerts test', () => {
+  it('triggers and then resolves a marked test incident on a pager', async () => {
+    const result = await runCli(['alerts', 'test', 'pager', '--config', config], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('pager (pagerduty): test trigger accepted');
+    expect(result.stdout).toContain('pager (pagerduty): test resolve accepted');
+    const [trigger, resolve] = pagerduty.requests.map((request) => request.json as Record<string, unknown>);
+    expect(trigger).toMatchObject({ event_action: 'trigger' });
+    expect(JSON.stringify(trigger)).toContain('[TEST]');
+    expect(resolve).toMatchObject({ event_action: 'resolve', dedup_key: trigger?.dedup_key });
+    expect([...pagerduty.incidents.values()]).toEqual(['resolved']);
+  });
+
+  it('sends one signed, marked test delivery to a webhook', async () => {
+    const result = await runCli(['alerts', 'test', 'hook', '--config', config], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(webhook.requests).toHaveLength(1);
+    expect(webhook.requests[0]?.json).toMatchObject({ type: 'rblwatch.alerts', test: true, count: 1 });
+  });
+
+  it('shows the service refusal and exits 69, without printing the key', async () => {
+    pagerduty.script({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid' } });
+    const result = await runCli(['alerts', 'test', 'pager', '--config', config], { env });
+    expect(result.code).toBe(69);
+    expect(result.stderr).toContain('400');
+    expect(result.stderr).not.toContain(ROUTING_KEY);
+  });
+
+  it('names the configured destinations when asked for an unknown one', async () => {
+    const result = await runCli(['alerts', 'test', 'pagr', '--config', config], { env });
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('no destination "pagr" (configured: pager, hook)');
+  });
+
+  it('refuses to start on a config naming a missing secret, naming the variable', async () => {
+    const result = await runCli(['alerts', 'pending', '--config', config], { env: { WEBHOOK_SECRET } });
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('PAGERDUTY_ROUTING_KEY');
+  });
+});
+
+describe('rblwatch alerts pending, mute, mutes, unmute', () => {
+  it('says when nothing is pending', async () => {
+    const result = await runCli(['alerts', 'pending', '--config', config], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('nothing pending');
+  });
+
+  it('mutes a zone and a watched range, lists them, and unmutes', async () => {
+    const zone = await runCli(['mute', 'zen.spamhaus.org', '2h', 'known', 'issue', '--config', config], {
+      env,
+    });
+    expect(zone.code, zone.stderr).toBe(0);
+    const range = await runCli(['mute', '11.22.33.0/28', '1d', '--config', config], { env });
+    expect(range.code, range.stderr).toBe(0);
+    const list = await runCli(['mutes', '--config', config], { env });
+    expect(list.stdout).toContain('zen.spamhaus.org');
+    expect(list.stdout).toContain('known issue');
+    expect(list.stdout).toContain('11.22.33.0/28');
+    const unmute = await runCli(['unmute', 'zen.spamhaus.org', '--config', config], { env });
+    expect(unmute.code, unmute.stderr).toBe(0);
+    const after = await runCli(['mutes', '--config', config], { env });
+    expect(after.stdout).not.toContain('zen.spamhaus.org');
+  });
+
+  it('refuses a mute of something not watched or too long, changing nothing', async () => {
+    const unwatched = await runCli(['mute', '99.99.99.99', '1h', '--config', config], { env });
+    expect(unwatched.code).toBe(64);
+    const long = await runCli(['mute', 'zen.spamhaus.org', '365d', '--config', config], { env });
+    expect(long.code).toBe(64);
+    expect(long.stdout).toContain('90 days');
+  });
+});
