@@ -1,11 +1,13 @@
 import { getServers } from 'node:dns';
 import { Agent } from 'undici';
 import { commandRegistry } from '../commands/index.ts';
+import { buildReport, loadReportInput } from '../commands/report.ts';
 import { type Alerting, createAlerting } from './alerts/alerting.ts';
 import { destinationMode } from './alerts/destinations.ts';
 import { createNotifiers } from './alerts/notifiers/index.ts';
+import { createReportScheduler } from './alerts/report-schedule.ts';
 import type { ChannelPoster } from './chat/chat-adapter.ts';
-import { type ChatAdapters, createChatAdapters } from './chat/create-chat-adapters.ts';
+import type { ChatAdapters } from './chat/create-chat-adapters.ts';
 import { createLookupService } from './checks/lookup-service.ts';
 import { probeZones } from './checks/run-check.ts';
 import type { CommandServices } from './command-api/command.ts';
@@ -245,7 +247,16 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   let chat: ChatAdapters;
   let alerts: RuntimeAlerting;
   try {
-    chat = createChatAdapters(config.chat, commandRegistry, services, log);
+    // Loaded only when a platform is configured: Bolt and discord.js are large, and every CLI command imports this.
+    chat =
+      config.chat.slack || config.chat.discord
+        ? (await import('./chat/create-chat-adapters.ts')).createChatAdapters(
+            config.chat,
+            commandRegistry,
+            services,
+            log,
+          )
+        : { all: [] };
     alerts = await openAlerting(runtime, log, {
       ...(chat.slack ? { slack: chat.slack } : {}),
       ...(chat.discord ? { discord: chat.discord } : {}),
@@ -323,8 +334,16 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       })
     : undefined;
   if (http) log.info({ url: http.url }, 'serving /healthz and /metrics');
+  const reports = createReportScheduler({
+    reports: config.alerts.reports,
+    ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
+    build: async () => buildReport(await loadReportInput(services)),
+    outbox: alerting.outbox,
+    log: log.child({ component: 'reports' }),
+  });
   scheduler.start();
   alerting.outbox.start();
+  reports.start();
   log.info(
     {
       store: config.store.display,
@@ -361,6 +380,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       stopping = true;
       log.info({ signal }, 'stopping: letting the scan in flight finish (send again to abandon it)');
       void (async () => {
+        await reports.stop();
         await scheduler?.stop();
         for (const adapter of chat.all) await adapter.stop().catch(() => {});
         // Deliveries in flight finish (each has a timeout); what is still queued waits in the store for the next start.

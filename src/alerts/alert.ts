@@ -1,12 +1,13 @@
 import type { Labels } from '../domain/inventory.ts';
 import type { ListingEventKind } from '../domain/listing.ts';
 import type { Severity } from '../domain/zone.ts';
+import type { Message } from '../render/message.ts';
 
 /**
  * What routing and notifiers see: a stored listing event, or a notice about rblwatch itself (a failed scan, a
  * delivery given up on). Notifiers never see store or scan types.
  */
-export type AlertKind = ListingEventKind | 'scan-failed' | 'delivery-failed';
+export type AlertKind = ListingEventKind | 'scan-failed' | 'delivery-failed' | 'report';
 
 export const alertKinds: readonly AlertKind[] = [
   'listed',
@@ -15,6 +16,7 @@ export const alertKinds: readonly AlertKind[] = [
   'zone-recovered',
   'scan-failed',
   'delivery-failed',
+  'report',
 ];
 
 export interface Alert {
@@ -45,6 +47,8 @@ export interface Alert {
   readonly listedSince?: string;
   /** Sent by `rblwatch alerts test`: receivers must be able to tell it is not real. */
   readonly test?: boolean;
+  /** `report` alerts: the scheduled blacklist report, already rendered. */
+  readonly report?: Message;
 }
 
 /**

@@ -177,8 +177,11 @@ export function createAlerting(options: AlertingOptions): Alerting {
     async publish(events, run) {
       try {
         if (behind) await catchUp();
-        await routeEvents(events);
-        await store.setRoutedThrough(run.id);
+        // A scan without events leaves the cursor where it is: nothing to route, and no store write per scan.
+        if (events.length > 0) {
+          await routeEvents(events);
+          await store.setRoutedThrough(run.id);
+        }
         behind = false;
       } catch (error) {
         behind = true;

@@ -4,7 +4,6 @@ import { mutesCommand } from '../../commands/mutes.ts';
 import { unmuteCommand } from '../../commands/unmute.ts';
 import { AppError, isUserError } from '../errors.ts';
 import { runAlertsPending, runAlertsRetry, runAlertsTest, runChatCommandInCli } from './alerts-commands.ts';
-import { runDiscordRegister, runSlackManifest } from './chat-commands.ts';
 import { runCheckCommand } from './check-command.ts';
 import { engineDefaults } from './engine-options.ts';
 import { type CliIo, ExitCode } from './io.ts';
@@ -216,8 +215,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--request-url <url>', 'http mode: the public https URL of /slack/events')
     .option('--name <name>', 'app and bot name (default rblwatch)')
     .option('--command <command>', 'slash command (default /rbl)')
-    .action((flags) => {
-      status = runSlackManifest(flags, io);
+    .action(async (flags) => {
+      // Chat libraries load only for the commands that need them, so `check` and `scan` start fast.
+      status = (await import('./chat-commands.ts')).runSlackManifest(flags, io);
     });
   withConfig(
     program
@@ -227,7 +227,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--guild <id>', 'register in one guild (shows at once) instead of globally')
     .option('--json', 'print what changed as JSON')
     .action(async (flags) => {
-      status = await runDiscordRegister(flags, io);
+      status = await (await import('./chat-commands.ts')).runDiscordRegister(flags, io);
     });
   withConfig(program.command('serve').description('scan on schedule until stopped (SIGTERM/SIGINT)')).action(
     async (flags) => {

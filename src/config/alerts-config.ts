@@ -18,6 +18,7 @@
  *   - match: { labels: { customer: acme } }
  *     to: [ops-hook]
  * alerts: { groupWindow: 60s, giveUpAfter: 24h, timeout: 10s }
+ * reports: [{ schedule: "0 8 * * 1", to: [mail-ops] }]   # the blacklist report, Mondays 08:00
  * chat:
  *   slack:   { allowedUsers: [U0123], allowedGroups: [S0123], admins: true, mode: socket, port: 3000 }
  *   discord: { allowedUsers: [], allowedRoles: ["1234"], admins: true, guildId: "1234" }
@@ -46,6 +47,14 @@ export interface AlertsConfig {
   readonly retry: RetryPolicy;
   /** Per-request timeout for notifier HTTP calls (default 10 s). */
   readonly timeoutMs: number;
+  /** Scheduled blacklist reports: when (node-cron, in the config's `timezone`) and to which destinations. */
+  readonly reports: readonly ReportSchedule[];
+}
+
+export interface ReportSchedule {
+  readonly schedule: string;
+  /** Chat and webhook destinations (pagers take alerts only). */
+  readonly to: readonly string[];
 }
 
 export const alertDefaults = Object.freeze({
@@ -147,6 +156,10 @@ export function buildAlertsSchemas() {
     giveUpAfter: durationField('24h', 60_000, 7 * 86_400_000).optional(),
     timeout: durationField('10s', 1_000, 120_000).optional(),
   });
+  const report = z.strictObject({
+    schedule: z.string({ error: 'must be a cron expression such as "0 8 * * 1"' }),
+    to: oneOrMany(z.string().min(1)),
+  });
   const ids = (pattern: RegExp, what: string) => z.array(z.string().regex(pattern, `must be ${what}`));
   const chat = z.strictObject({
     slack: z
@@ -188,12 +201,14 @@ export function buildAlertsSchemas() {
       routes: z.array(route, { error: 'must be a list of routes' }),
       alerts,
       chat,
+      reports: z.array(report, { error: 'must be a list of { schedule, to }' }),
     },
     allowedKeys: [
       ['alerts', ['groupWindow', 'giveUpAfter', 'timeout']],
       ['routes[]', ['match', 'to']],
       ['routes[].match', ['kind', 'severity', 'zone', 'labels', 'initial']],
       ['chat', ['slack', 'discord', 'lookupLimit']],
+      ['reports[]', ['schedule', 'to']],
     ] as const,
   };
 }
@@ -204,6 +219,7 @@ export interface AlertsInput {
   readonly routes?: z.infer<Schemas['routes']> | null | undefined;
   readonly alerts?: z.infer<Schemas['alerts']> | null | undefined;
   readonly chat?: z.infer<Schemas['chat']> | null | undefined;
+  readonly reports?: z.infer<Schemas['reports']> | null | undefined;
 }
 
 /**
@@ -216,6 +232,7 @@ export function resolveAlertsConfig(
   env: NodeJS.ProcessEnv,
   file: string,
   problems: string[],
+  checkCron: (expression: string) => string | undefined,
 ): { alerts: AlertsConfig; chat: ChatConfig } {
   const where = (...path: PropertyKey[]) => `${file}: ${formatConfigPath(path)}`;
   const chat = resolveChat(input.chat ?? undefined, env, problems);
@@ -318,8 +335,31 @@ export function resolveAlertsConfig(
       },
     });
   }
-  if (destinations.length > 0 && routes.length === 0 && (input.destinations ?? undefined) !== undefined) {
-    problems.push(`${file}: routes: destinations are defined but no route sends anything to them`);
+  const types = new Map(Object.entries(input.destinations ?? {}).map(([name, spec]) => [name, spec.type]));
+  const reports: ReportSchedule[] = [];
+  for (const [index, entry] of (input.reports ?? []).entries()) {
+    const cronProblem = checkCron(entry.schedule);
+    if (cronProblem) problems.push(`${where('reports', index, 'schedule')}: ${cronProblem}`);
+    for (const [position, name] of entry.to.entries()) {
+      const type = types.get(name);
+      if (type === undefined) {
+        problems.push(`${where('reports', index, 'to', position)}: unknown destination "${name}"`);
+      } else if (type === 'pagerduty' || type === 'opsgenie' || type === 'jsm') {
+        problems.push(
+          `${where('reports', index, 'to', position)}: ${name} is a pager (${type}); reports go to chat channels and webhooks`,
+        );
+      }
+    }
+    reports.push({ schedule: entry.schedule.trim().split(/\s+/).join(' '), to: entry.to });
+  }
+  // A destination nothing sends to is almost always a typo in a route: say so rather than stay silent.
+  const used = new Set([...routes, ...reports].flatMap((entry) => entry.to));
+  for (const name of known) {
+    if (!used.has(name)) {
+      problems.push(
+        `${where('destinations', name)}: no route or report sends anything here (add one to routes)`,
+      );
+    }
   }
   const settings = input.alerts ?? {};
   return {
@@ -329,6 +369,7 @@ export function resolveAlertsConfig(
       groupWindowMs: settings.groupWindow ?? alertDefaults.groupWindowMs,
       retry: { ...defaultRetryPolicy, horizonMs: settings.giveUpAfter ?? defaultRetryPolicy.horizonMs },
       timeoutMs: settings.timeout ?? alertDefaults.timeoutMs,
+      reports,
     },
     chat,
   };

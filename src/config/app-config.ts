@@ -199,7 +199,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
   const problems: string[] = [];
   const zones = await resolveZones(data.zones ?? 'builtin', baseDir, shown, problems);
   const zoneIntervalsMs = checkZoneIntervals(data.zoneIntervals ?? {}, zones, shown, problems);
-  const { alerts, chat } = resolveAlertsConfig(data, document, env, shown, problems);
+  const { alerts, chat } = resolveAlertsConfig(data, document, env, shown, problems, checkCronExpression);
   if (problems.length > 0) throw configError(shown, problems, redact);
 
   const warnings: string[] = [];
@@ -552,6 +552,7 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
       routes: topShape.routes.nullish(),
       alerts: topShape.alerts.nullish(),
       chat: topShape.chat.nullish(),
+      reports: topShape.reports.nullish(),
     },
     {
       error: (issue) =>

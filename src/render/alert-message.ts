@@ -32,6 +32,8 @@ export function alertHeadline(alert: Alert): string {
       return 'rblwatch scan failed';
     case 'delivery-failed':
       return 'rblwatch alert delivery failed';
+    case 'report':
+      return cleanText(alert.report?.title ?? 'rblwatch report', 200);
   }
 }
 
@@ -83,6 +85,10 @@ export function isTestDelivery(delivery: Delivery): boolean {
  * cleaned of control characters, and each platform renderer escapes its own mention syntax.
  */
 export function renderAlertMessage(delivery: Delivery): Message {
+  // A scheduled report is already a message; each one in a delivery is posted as it is (the last, if several
+  // piled up while the channel was unreachable: the newest report supersedes the older ones).
+  const reports = delivery.alerts.filter((alert) => alert.kind === 'report' && alert.report);
+  if (reports.length > 0) return { ...(reports.at(-1)?.report as Message), ephemeral: false };
   const test = isTestDelivery(delivery);
   const message =
     delivery.alerts.length === 1 && delivery.alerts[0] ? single(delivery.alerts[0]) : grouped(delivery);
@@ -154,6 +160,7 @@ function groupTitle(kind: AlertKind, alerts: readonly Alert[]): string {
       'zone-recovered': 'zones recovered',
       'scan-failed': 'scans failed',
       'delivery-failed': 'alert deliveries failed',
+      report: 'reports',
     };
     return `${count} ${nouns[kind]}`;
   }
@@ -188,6 +195,7 @@ function itemLine(alert: Alert, noteInitial: boolean): string {
       return cleanText(`${alert.zone ?? 'unknown zone'}${alert.detail ? `: ${alert.detail}` : ''}`);
     case 'scan-failed':
     case 'delivery-failed':
+    case 'report':
       return cleanText(`${alert.runId ?? alert.id}${alert.detail ? `: ${alert.detail}` : ''}`);
   }
 }

@@ -5,40 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
-import type { ChatAdapter } from '../../src/chat/chat-adapter.ts';
 import type { ChangePolicy } from '../../src/chat/permissions.ts';
 import type { LookupService } from '../../src/command-api/command.ts';
 import { buildCommandRegistry } from '../../src/command-api/command.ts';
 import type { CheckResult } from '../../src/domain/check-result.ts';
 import { type CommandHarness, createCommandHarness } from '../helpers/command-harness.ts';
-
-export interface ContractReply {
-  readonly text: string;
-  readonly ephemeral: boolean;
-}
-
-export interface ContractUser {
-  readonly id: string;
-  readonly name: string;
-  readonly roles?: readonly string[];
-  readonly admin?: boolean;
-}
-
-/** The harness shape both platform harnesses implement. */
-export interface ContractHarness {
-  readonly platform: 'slack' | 'discord';
-  readonly adapter: ChatAdapter;
-  invoke(
-    name: string,
-    args: Record<string, string | number | boolean>,
-    user: ContractUser,
-  ): Promise<ContractReply[]>;
-  channelMessages(channel: string): ContractReply[];
-  close(): Promise<void>;
-}
+import type { ChatHarness, HarnessUser } from '../helpers/slack-harness.ts';
 
 export interface ContractFixture {
-  readonly harness: ContractHarness;
+  readonly harness: ChatHarness;
   /** A channel the adapter can post to. */
   readonly channel: string;
 }
@@ -49,8 +24,8 @@ export type ContractFactory = (options: {
   policy: ChangePolicy;
 }) => Promise<ContractFixture>;
 
-const allowed: ContractUser = { id: 'U0ALLOWED1', name: 'ops-alice' };
-const stranger: ContractUser = { id: 'U0STRANGER', name: 'mallory' };
+const allowed: HarnessUser = { id: 'U0ALLOWED1', name: 'ops-alice' };
+const stranger: HarnessUser = { id: 'U0STRANGER', name: 'mallory' };
 const LISTED = '11.22.33.44';
 
 /** A lookup engine that lists one address on bl.test and fails loudly for one other, counting its calls. */

@@ -20,20 +20,11 @@ import {
   startFakeDiscord,
 } from './fake-discord.ts';
 import { createMemoryLog } from './memory-log.ts';
+import type { HarnessReply, HarnessUser } from './slack-harness.ts';
 
 /** One message as the user sees it. */
-export interface HarnessReply {
-  /** Title, lines, then `label: url` for each link (the footer is left out), with Discord's escapes removed. */
-  readonly text: string;
-  readonly ephemeral: boolean;
-}
-
-export interface HarnessUser {
-  readonly id: string;
-  readonly name: string;
-  readonly roles?: readonly string[];
-  readonly admin?: boolean;
-}
+// The shape shared with the Slack harness (and the chat contract suite).
+export type { HarnessReply, HarnessUser } from './slack-harness.ts';
 
 export interface DiscordHarnessOptions {
   readonly registry: ReadonlyMap<string, CommandDefinition>;

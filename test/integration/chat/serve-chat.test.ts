@@ -61,6 +61,8 @@ describeWithService(await rbldnsdAvailability(), 'serve with Slack', () => {
         '  mail-ops: { type: slack, channel: C0MAILOPS1 }',
         'routes: [{ to: [mail-ops] }]',
         'alerts: { groupWindow: 0s }',
+        // Every second, so the test sees the scheduled report without waiting for a Monday.
+        'reports: [{ schedule: "* * * * * *", to: mail-ops }]',
         '',
       ].join('\n'),
     );
@@ -90,6 +92,11 @@ describeWithService(await rbldnsdAvailability(), 'serve with Slack', () => {
       expect(post?.text).toContain('11.22.33.44');
       expect(post?.text).toContain('bl.test');
       expect(JSON.stringify(post?.blocks)).toContain('https://bl.test/remove?ip=11.22.33.44');
+
+      await slack.waitFor(() => slack.posts.some((p) => p.text.includes('Blacklist report')), 15_000);
+      const report = slack.posts.find((p) => p.text.includes('Blacklist report'));
+      expect(report?.channel).toBe('C0MAILOPS1');
+      expect(report?.text).toContain('11.22.33.44');
 
       const response = slack.newResponseUrl();
       await slack.sendSlashCommand(

@@ -114,7 +114,7 @@ describeWithService(await rbldnsdAvailability(), 'crash safety of scans (SIGKILL
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('records the same history whether or not scans are killed midway', { timeout: 180_000 }, async () => {
+  it('records the same history whether or not scans are killed midway', { timeout: 480_000 }, async () => {
     const clean = await writeConfig('clean');
     const crashed = await writeConfig('crashed');
     // Kill points are fractions of how long a whole scan process took just before (start-up included), so they

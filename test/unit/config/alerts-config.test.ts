@@ -45,7 +45,11 @@ routes:
     to: [pager, ops-hook]
   - match: { labels: { customer: acme } }
     to: [ops-hook]
+  - match: { kind: zone-degraded }
+    to: oncall
 alerts: { groupWindow: 30s, giveUpAfter: 12h }
+reports:
+  - { schedule: "0 8 * * 1", to: ops-hook }
 `;
 
 describe('alerts configuration', () => {
@@ -63,7 +67,9 @@ describe('alerts configuration', () => {
     expect(config.alerts.routes).toEqual([
       { match: { kind: ['listed', 'delisted'], severity: ['critical', 'major'] }, to: ['pager', 'ops-hook'] },
       { match: { labels: { customer: ['acme'] } }, to: ['ops-hook'] },
+      { match: { kind: ['zone-degraded'] }, to: ['oncall'] },
     ]);
+    expect(config.alerts.reports).toEqual([{ schedule: '0 8 * * 1', to: ['ops-hook'] }]);
     expect(config.alerts.groupWindowMs).toBe(30_000);
     expect(config.alerts.retry.horizonMs).toBe(12 * 3_600_000);
     // Secrets never print, whatever prints the config.
@@ -131,6 +137,21 @@ routes: [{ to: [a, b, c] }]
     expect(message).toContain('destinations.b.url: must not carry credentials');
     expect(message).toContain(
       'destinations.c.routingKey: a PagerDuty Events API v2 integration key has 32 characters',
+    );
+  });
+
+  it('refuses a destination nothing sends to, and reports to a pager or with a bad schedule', async () => {
+    const message = await refusal(`
+destinations:
+  pager: { type: pagerduty, routingKey: "\${PAGERDUTY_ROUTING_KEY}" }
+  hook: { type: webhook, url: "https://hooks.example.net/", secret: "\${WEBHOOK_SECRET}" }
+reports:
+  - { schedule: "every monday", to: [pager] }
+`);
+    expect(message).toContain('destinations.hook: no route or report sends anything here');
+    expect(message).toContain('reports[0].schedule: "every monday" is not a valid cron expression');
+    expect(message).toContain(
+      'reports[0].to[0]: pager is a pager (pagerduty); reports go to chat channels and webhooks',
     );
   });
 

@@ -76,6 +76,7 @@ describe('loadConfig: defaults and files', () => {
         groupWindowMs: 60_000,
         retry: { baseDelayMs: 10_000, maxDelayMs: 600_000, horizonMs: 86_400_000 },
         timeoutMs: 10_000,
+        reports: [],
       },
       chat: { lookupLimit: { limit: 5, windowMs: 60_000 } },
       warnings: [],
@@ -127,6 +128,7 @@ describe('loadConfig: defaults and files', () => {
         groupWindowMs: 60_000,
         retry: { baseDelayMs: 10_000, maxDelayMs: 600_000, horizonMs: 86_400_000 },
         timeoutMs: 10_000,
+        reports: [],
       },
       chat: { lookupLimit: { limit: 5, windowMs: 60_000 } },
       warnings: [],
@@ -372,7 +374,7 @@ describe('loadConfig: refusing bad files', () => {
   it('refuses unknown keys at the top level, listing the allowed ones', async () => {
     expect(await failure(loadText('stor: ./x.sqlite\n'))).toBe(
       'rblwatch.yml: stor: unknown key (expected one of: store, resolvers, zones, schedule, jitterSeconds, ' +
-        'timezone, policy, dns, zoneIntervals, http, targets, destinations, routes, alerts, chat)',
+        'timezone, policy, dns, zoneIntervals, http, targets, destinations, routes, alerts, chat, reports)',
     );
   });
 

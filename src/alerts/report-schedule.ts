@@ -1,0 +1,99 @@
+import nodeCron from 'node-cron';
+import type { Logger } from '../log.ts';
+import type { Message } from '../render/message.ts';
+import type { CronLike, CronTaskLike } from '../scheduler/scan-scheduler.ts';
+import type { Alert } from './alert.ts';
+import type { Outbox } from './outbox.ts';
+import type { OutboxItem } from './outbox-item.ts';
+
+export interface ReportScheduleOptions {
+  readonly reports: readonly { readonly schedule: string; readonly to: readonly string[] }[];
+  readonly timezone?: string;
+  /** Builds the report now (the same one `/rbl report` shows). */
+  readonly build: () => Promise<Message>;
+  readonly outbox: Pick<Outbox, 'add'>;
+  readonly log: Logger;
+  readonly clock?: () => Date;
+  /** Defaults to node-cron; tests pass a fake whose tasks fire when told. */
+  readonly cron?: CronLike;
+}
+
+export interface ReportScheduler {
+  start(): void;
+  stop(): Promise<void>;
+  /** Builds the report and queues it for every destination of schedule `index` (what a tick does). */
+  send(index: number): Promise<OutboxItem[]>;
+}
+
+/**
+ * Posts the blacklist report on its schedules. Each report is queued in the outbox like an alert, so a channel
+ * that is down at 08:00 gets it when it comes back (the newest report wins if several piled up).
+ */
+export function createReportScheduler(options: ReportScheduleOptions): ReportScheduler {
+  const cron = options.cron ?? (nodeCron as unknown as CronLike);
+  const clock = options.clock ?? (() => new Date());
+  const tasks: CronTaskLike[] = [];
+
+  async function send(index: number): Promise<OutboxItem[]> {
+    const report = options.reports[index];
+    if (!report) return [];
+    const message = await options.build();
+    const now = clock().toISOString();
+    const alert: Alert = {
+      id: `report:${index}:${now}`,
+      kind: 'report',
+      at: now,
+      severity: 'info',
+      codes: [],
+      meanings: [],
+      txt: [],
+      report: { ...message, ephemeral: false },
+    };
+    return options.outbox.add(
+      report.to.map((destination) => ({
+        id: `${alert.id}>${destination}`,
+        destination,
+        action: 'notify',
+        key: 'report',
+        alert,
+        createdAt: now,
+        dueAt: now,
+        attempts: 0,
+        status: 'pending',
+      })),
+    );
+  }
+
+  return {
+    start() {
+      if (tasks.length > 0) return;
+      for (const [index, report] of options.reports.entries()) {
+        const task = cron.createTask(
+          report.schedule,
+          async () => {
+            try {
+              const items = await send(index);
+              options.log.info({ to: report.to, items: items.length }, 'scheduled report queued');
+            } catch (error) {
+              options.log.error(
+                { err: error, to: report.to },
+                'could not build or queue the scheduled report',
+              );
+            }
+          },
+          {
+            name: `report-${index}`,
+            noOverlap: true,
+            ...(options.timezone ? { timezone: options.timezone } : {}),
+          },
+        );
+        tasks.push(task);
+        void task.start();
+      }
+    },
+    async stop() {
+      for (const task of tasks.splice(0)) await task.destroy();
+    },
+    send,
+  };
+}
