@@ -24,6 +24,14 @@ const redactPaths = [
   '*.queryHost',
   'authorization',
   '*.authorization',
+  // Discord REST errors carry the request URL, which for interaction replies holds the interaction token, and the
+  // request body; Slack payloads carry response_url, which can post to the channel for 30 minutes.
+  'err.url',
+  'err.requestBody',
+  'err.rawError',
+  'response_url',
+  '*.response_url',
+  'err.response_url',
 ];
 
 /**

@@ -380,13 +380,23 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       stopping = true;
       log.info({ signal }, 'stopping: letting the scan in flight finish (send again to abandon it)');
       void (async () => {
-        await reports.stop();
-        await scheduler?.stop();
-        for (const adapter of chat.all) await adapter.stop().catch(() => {});
-        // Deliveries in flight finish (each has a timeout); what is still queued waits in the store for the next start.
-        await alerts.close();
-        await http?.close();
-        await runtime.close();
+        // Each step runs even when an earlier one failed: a stuck chat socket must not keep the store open.
+        const steps: [string, () => Promise<unknown>][] = [
+          ['reports', () => reports.stop()],
+          ['scheduler', async () => scheduler?.stop()],
+          ['chat', () => Promise.all(chat.all.map((adapter) => adapter.stop()))],
+          // Sends in flight are cancelled; what is still queued waits in the store for the next start.
+          ['alerts', () => alerts.close()],
+          ['http', async () => http?.close()],
+          ['store', () => runtime.close()],
+        ];
+        for (const [name, step] of steps) {
+          try {
+            await step();
+          } catch (error) {
+            log.error({ err: error }, `stopping ${name} failed`);
+          }
+        }
         log.info('stopped');
         resolve();
       })();

@@ -69,19 +69,24 @@ export function createAlerting(options: AlertingOptions): Alerting {
   async function route(alerts: readonly Alert[]): Promise<OutboxItem[]> {
     if (alerts.length === 0) return [];
     const now = clock();
+    const resolves = alerts.some((alert) => alert.kind === 'delisted' || alert.kind === 'zone-recovered');
     const routed = routeAlerts(alerts, {
       routes: options.routes,
       modes: options.modes,
       mutes: await store.listMutes(now),
       now,
       groupWindowMs: options.groupWindowMs,
+      ...(resolves ? { openPages: new Set(await store.listPages()) } : {}),
     });
     for (const alert of routed.muted)
       log.info({ alert: alert.id }, `muted: ${alert.kind} ${alert.target ?? alert.zone}`);
     if (routed.unrouted.length > 0) {
       log.debug({ alerts: routed.unrouted.map((alert) => alert.id) }, 'no route takes these alerts');
     }
-    return outbox.add(routed.items);
+    const added = await outbox.add(routed.items);
+    // After the items: a crash in between re-routes them (same ids) and records the pages then.
+    await store.updatePages(routed.opened, routed.closed);
+    return added;
   }
 
   async function routeEvents(events: readonly ListingEvent[]): Promise<void> {
@@ -148,16 +153,21 @@ export function createAlerting(options: AlertingOptions): Alerting {
   async function catchUp(): Promise<void> {
     const through = await store.getRoutedThrough();
     if (through === undefined) {
-      // First start with alerting: history before now is not news. Start routing from the newest stored run.
+      // First start with alerting: history before now is not news. Start routing after the newest stored run (or
+      // from the beginning of an empty store: '' sorts before every run id).
       const [latest] = await repo.listRuns({ limit: 1 });
-      if (latest) await store.setRoutedThrough(latest.id);
+      await store.setRoutedThrough(latest?.id ?? '');
       return;
     }
     const missed: ListingEvent[] = [];
     let cursor: string | undefined;
-    const since = through.slice(0, 24);
+    const since = through === '' ? undefined : through.slice(0, 24);
     do {
-      const page = await repo.listEvents({ since, limit: CATCH_UP_PAGE, ...(cursor ? { cursor } : {}) });
+      const page = await repo.listEvents({
+        limit: CATCH_UP_PAGE,
+        ...(since ? { since } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
       missed.push(...page.events.filter((event) => event.runId > through));
       cursor = page.next;
     } while (cursor);

@@ -93,59 +93,79 @@ export function createOutbox(options: OutboxOptions): Outbox {
   /** Pending and failed items by id, in insertion order. */
   const queue = new Map<string, OutboxItem>();
   let running = false;
+  /** Aborted by `stop()`: sends in flight give up (their items stay queued) and no new unit starts. */
+  let stopping = new AbortController();
+  let lastLoad = 0;
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<unknown> | undefined;
   let again = false;
 
-  function collectUnits(now: number, flush: boolean): Unit[] {
-    const units: Unit[] = [];
+  /**
+   * What could be sent next, ignoring time: for a paging destination the oldest pending item of each dedup key (the
+   * rest wait behind it, so a resolve never overtakes its trigger); for any other destination its oldest pending
+   * group or batch (one at a time, in order, so a receiver sees a listing before its delisting). Items of
+   * destinations this process has no notifier for are left alone.
+   */
+  function plan(): { notifier: Notifier; items: OutboxItem[] }[] {
+    const heads: { notifier: Notifier; items: OutboxItem[] }[] = [];
     const seenKeys = new Set<string>();
-    const groups = new Map<string, OutboxItem[]>();
-    const batches = new Map<string, OutboxItem[]>();
+    const groups = new Map<string, Map<string, OutboxItem[]>>();
     for (const item of queue.values()) {
       if (item.status !== 'pending') continue;
       const notifier = options.notifiers.get(item.destination);
       if (!notifier) continue;
-      const slot = `${item.destination}\u0000${item.key}`;
       if (notifier.mode === 'per-key') {
-        // Only the oldest pending item of a key may go; the rest wait behind it, due or not.
+        const slot = `${item.destination}\u0000${item.key}`;
         if (seenKeys.has(slot)) continue;
         seenKeys.add(slot);
-        if (Date.parse(item.dueAt) > now) continue;
+        heads.push({ notifier, items: [item] });
+        continue;
+      }
+      let byGroup = groups.get(item.destination);
+      if (!byGroup) {
+        byGroup = new Map();
+        groups.set(item.destination, byGroup);
+      }
+      const slot = item.batch !== undefined ? `batch\u0000${item.batch}` : `group\u0000${item.key}`;
+      const members = byGroup.get(slot);
+      if (members) members.push(item);
+      else byGroup.set(slot, [item]);
+    }
+    for (const byGroup of groups.values()) {
+      // Map order is the order of each group's oldest item: the first entry is the destination's head.
+      const [first] = byGroup.values();
+      const notifier = first && options.notifiers.get((first[0] as OutboxItem).destination);
+      if (first && notifier) heads.push({ notifier, items: first });
+    }
+    return heads;
+  }
+
+  function collectUnits(now: number, flush: boolean): Unit[] {
+    const units: Unit[] = [];
+    for (const { notifier, items } of plan()) {
+      const first = items[0] as OutboxItem;
+      // The grouping window runs from a group's first item; flushing ends it early, but backoff is always honoured.
+      const due =
+        Date.parse(first.dueAt) <= now || (flush && first.attempts === 0 && first.batch === undefined);
+      if (!due) continue;
+      if (notifier.mode === 'per-key') {
         units.push({
           notifier,
-          items: [item],
+          items: [first],
           delivery: {
-            id: item.id,
-            destination: item.destination,
-            action: item.action,
-            dedupKey: item.key,
-            alerts: [item.alert],
-            ...(item.alert.test ? { test: true } : {}),
+            id: first.id,
+            destination: first.destination,
+            action: first.action,
+            dedupKey: first.key,
+            alerts: [first.alert],
+            ...(first.alert.test ? { test: true } : {}),
           },
         });
-      } else if (item.batch !== undefined) {
-        const batch = batches.get(item.batch) ?? [];
-        batch.push(item);
-        batches.set(item.batch, batch);
+      } else if (first.batch !== undefined) {
+        units.push(groupUnit(first.batch, items));
       } else {
-        const group = groups.get(slot) ?? [];
-        group.push(item);
-        groups.set(slot, group);
-      }
-    }
-    for (const [id, items] of batches) {
-      const first = items[0] as OutboxItem;
-      if (Date.parse(first.dueAt) > now) continue;
-      units.push(groupUnit(id, items));
-    }
-    for (const items of groups.values()) {
-      const first = items[0] as OutboxItem;
-      // The window runs from the first item of the group; backoff is honoured even when flushing.
-      if (Date.parse(first.dueAt) > now && !(flush && first.attempts === 0)) continue;
-      for (let start = 0; start < items.length; start += maxGroup) {
-        const chunk = items.slice(start, start + maxGroup);
-        const id = `batch:${(chunk[0] as OutboxItem).id}`;
+        const chunk = items.slice(0, maxGroup);
+        const id = `batch:${first.id}`;
         const batched = chunk.map((item) => ({ ...item, batch: id }));
         for (const item of batched) queue.set(item.id, item);
         units.push({ ...groupUnit(id, batched), newBatch: true });
@@ -185,7 +205,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     // same id (which it would drop whole, losing the newcomers).
     if (unit.newBatch) await options.store.updateOutbox(items);
     try {
-      await notifier.send(delivery);
+      await notifier.send(delivery, stopping.signal);
     } catch (error) {
       const now = clock();
       const retryable = !isDeliveryError(error) || error.retryable;
@@ -238,7 +258,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       let next = 0;
       let progressed = false;
       const worker = async () => {
-        while (next < units.length) {
+        while (next < units.length && !stopping.signal.aborted) {
           const unit = units[next++] as Unit;
           let result: 'delivered' | 'retry' | 'failed';
           try {
@@ -255,25 +275,37 @@ export function createOutbox(options: OutboxOptions): Outbox {
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, units.length) }, worker));
-      if (!progressed) break;
+      if (!progressed || stopping.signal.aborted) break;
     }
     return counts;
   }
 
-  function exclusivePass(flush: boolean): Promise<PassResult> {
+  /** Passes and reloads never overlap: each starts after the previous one settled. */
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
     const previous = pass ?? Promise.resolve();
-    const current = previous.then(() => runPass(flush));
+    const current = previous.then(work);
     pass = current.catch(() => undefined);
     return current;
   }
 
+  function exclusivePass(flush: boolean): Promise<PassResult> {
+    return exclusive(() => runPass(flush));
+  }
+
+  /** Until the next item that could actually go (a head of `plan()`), at most `pollMs`. */
   function nextWakeMs(): number {
     const now = clock().getTime();
     let next = now + pollMs;
-    for (const item of queue.values()) {
-      if (item.status === 'pending') next = Math.min(next, Date.parse(item.dueAt));
-    }
+    for (const { items } of plan()) next = Math.min(next, Date.parse((items[0] as OutboxItem).dueAt));
     return Math.max(50, next - now);
+  }
+
+  /** The store is the truth: another process (`alerts retry`, a one-shot `scan`) may have queued or changed items. */
+  async function reload(): Promise<void> {
+    const stored = await options.store.listOutbox();
+    queue.clear();
+    for (const item of stored) queue.set(item.id, item);
+    lastLoad = clock().getTime();
   }
 
   function schedule(delayMs: number): void {
@@ -282,7 +314,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
     timer = setTimeout(() => {
       timer = undefined;
       again = false;
-      exclusivePass(false)
+      const stale = clock().getTime() - lastLoad >= pollMs;
+      (stale ? exclusive(reload) : Promise.resolve())
+        .then(() => exclusivePass(false))
         .catch((error: unknown) => log.error({ err: error }, 'outbox pass failed'))
         .finally(() => schedule(again ? 0 : nextWakeMs()));
     }, delayMs);
@@ -291,8 +325,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   return {
     async load() {
-      queue.clear();
-      for (const item of await options.store.listOutbox()) queue.set(item.id, item);
+      await reload();
       const unknown = [...queue.values()].filter(
         (item) => item.status === 'pending' && !options.notifiers.has(item.destination),
       );
@@ -321,12 +354,14 @@ export function createOutbox(options: OutboxOptions): Outbox {
     start() {
       if (running) return;
       running = true;
+      stopping = new AbortController();
       schedule(0);
     },
     async stop() {
       running = false;
       clearTimeout(timer);
       timer = undefined;
+      stopping.abort();
       await pass;
     },
   };

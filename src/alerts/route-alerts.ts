@@ -3,7 +3,7 @@ import type { Alert, DeliveryAction } from './alert.ts';
 import { isMuted, type Mute } from './mutes.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import type { OutboxItem } from './outbox-item.ts';
-import { destinationsFor, type Route } from './route.ts';
+import { type Route, routeMatches } from './route.ts';
 
 export interface RoutingContext {
   readonly routes: readonly Route[];
@@ -13,10 +13,15 @@ export interface RoutingContext {
   readonly now: Date;
   /** Grouped destinations wait this long for more alerts of the same kind before sending. */
   readonly groupWindowMs: number;
+  /** Pages open now (`<destination>|<dedup key>`): resolves also go to these, whatever the routes say. */
+  readonly openPages?: ReadonlySet<string>;
 }
 
 export interface RoutingResult {
   readonly items: OutboxItem[];
+  /** Pages these items open and close (`<destination>|<dedup key>`). */
+  readonly opened: string[];
+  readonly closed: string[];
   /** Alerts silenced by a mute (recorded in history all the same). */
   readonly muted: Alert[];
   /** Alerts no route took. */
@@ -34,6 +39,8 @@ export function routeAlerts(alerts: readonly Alert[], context: RoutingContext): 
   const items: OutboxItem[] = [];
   const muted: Alert[] = [];
   const unrouted: Alert[] = [];
+  const opened: string[] = [];
+  const closed: string[] = [];
   const createdAt = context.now.toISOString();
   const groupDue = new Date(context.now.getTime() + context.groupWindowMs).toISOString();
   for (const alert of alerts) {
@@ -41,17 +48,19 @@ export function routeAlerts(alerts: readonly Alert[], context: RoutingContext): 
       muted.push(alert);
       continue;
     }
-    const names = destinationsFor(context.routes, alert);
+    const names = destinationsFor(context, alert);
     if (names.length === 0) unrouted.push(alert);
     for (const destination of names) {
-      const mode = context.modes.get(destination);
-      if (!mode) continue;
-      const perKey = mode === 'per-key';
+      const perKey = context.modes.get(destination) === 'per-key';
+      const action = perKey ? pagerAction(alert) : 'notify';
+      const key = perKey ? dedupKey(alert) : groupKey(alert);
+      if (action === 'trigger') opened.push(`${destination}|${key}`);
+      if (action === 'resolve') closed.push(`${destination}|${key}`);
       items.push({
         id: `${alert.id}>${destination}`,
         destination,
-        action: perKey ? pagerAction(alert) : 'notify',
-        key: perKey ? dedupKey(alert) : groupKey(alert),
+        action,
+        key,
         alert,
         createdAt,
         dueAt: perKey ? createdAt : groupDue,
@@ -60,7 +69,34 @@ export function routeAlerts(alerts: readonly Alert[], context: RoutingContext): 
       });
     }
   }
-  return { items, muted, unrouted };
+  return { items, opened, closed, muted, unrouted };
+}
+
+/** Notices about rblwatch itself page only where a route names their kind: nothing would ever resolve them. */
+const notices: ReadonlySet<string> = new Set(['scan-failed', 'delivery-failed', 'report']);
+
+function destinationsFor(context: RoutingContext, alert: Alert): string[] {
+  const names = new Set<string>();
+  for (const route of context.routes) {
+    if (!routeMatches(route.match, alert)) continue;
+    for (const name of route.to) {
+      const mode = context.modes.get(name);
+      if (!mode) continue;
+      if (mode === 'per-key' && notices.has(alert.kind) && !route.match.kind?.includes(alert.kind)) continue;
+      names.add(name);
+    }
+  }
+  // A resolve closes every page its trigger opened, even where today's routes would not send it.
+  if (alert.kind === 'delisted' || alert.kind === 'zone-recovered') {
+    const key = dedupKey(alert);
+    for (const page of context.openPages ?? []) {
+      // Destination names cannot contain `|` (config validation), so the first one separates the two.
+      const bar = page.indexOf('|');
+      const destination = page.slice(0, bar);
+      if (page.slice(bar + 1) === key && context.modes.get(destination) === 'per-key') names.add(destination);
+    }
+  }
+  return [...names];
 }
 
 /** Listings and degraded zones open a page; delistings and recoveries close the same one. */

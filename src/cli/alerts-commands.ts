@@ -6,6 +6,7 @@ import { createNotifiers } from '../alerts/notifiers/index.ts';
 import type { OutboxItem } from '../alerts/outbox-item.ts';
 import type { CommandContext, CommandDefinition, Reply } from '../command-api/command.ts';
 import { loadConfig } from '../config/app-config.ts';
+import { listingKey } from '../domain/listing.ts';
 import { createLogger } from '../log.ts';
 import { createCommandServices } from '../main.ts';
 import { toPlainText } from '../render/message.ts';
@@ -132,11 +133,39 @@ export function runAlertsPending(flags: ConfigFlags & { json?: boolean }, io: Cl
 export function runAlertsRetry(ids: readonly string[], flags: ConfigFlags, io: CliIo): Promise<number> {
   return withRuntime(flags, io, async (runtime) => {
     const now = new Date().toISOString();
-    const failed = (await runtime.repo.alerts.listOutbox()).filter(
+    const queued = await runtime.repo.alerts.listOutbox();
+    const selected = queued.filter(
       (item) => item.status === 'failed' && (ids.length === 0 || ids.includes(item.id)),
     );
-    const unknown = ids.filter((id) => !failed.some((item) => item.id === id));
+    const unknown = ids.filter((id) => !selected.some((item) => item.id === id));
     for (const id of unknown) io.stderr.write(`rblwatch: no given-up alert with id ${printable(id)}\n`);
+    // A trigger is re-sent only while its listing (or degraded zone) still stands and nothing newer follows it on
+    // the same page: re-sending it after its resolve went out would open a page that nothing ever closes.
+    const [states, degraded] = await Promise.all([runtime.repo.getStates(), runtime.repo.getDegradedZones()]);
+    const stale = (item: OutboxItem): string | undefined => {
+      if (item.action !== 'trigger') return undefined;
+      const later = queued.some(
+        (other) =>
+          other.destination === item.destination &&
+          other.key === item.key &&
+          other.createdAt > item.createdAt,
+      );
+      if (later) return 'a later alert for the same page follows it';
+      const { alert } = item;
+      if (
+        alert.kind === 'listed' &&
+        states.get(listingKey(alert.target ?? '', alert.zone ?? ''))?.status !== 'listed'
+      ) {
+        return 'no longer listed';
+      }
+      if (alert.kind === 'zone-degraded' && !degraded.has(alert.zone ?? '')) return 'the zone has recovered';
+      return undefined;
+    };
+    const failed = selected.filter((item) => {
+      const why = stale(item);
+      if (why) io.stdout.write(`${printable(item.id)}: not re-sent: ${why}\n`);
+      return why === undefined;
+    });
     await runtime.repo.alerts.updateOutbox(
       failed.map(({ failedAt: _failed, batch: _batch, ...item }) => ({
         ...item,

@@ -200,6 +200,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
   const zones = await resolveZones(data.zones ?? 'builtin', baseDir, shown, problems);
   const zoneIntervalsMs = checkZoneIntervals(data.zoneIntervals ?? {}, zones, shown, problems);
   const { alerts, chat } = resolveAlertsConfig(data, document, env, shown, problems, checkCronExpression);
+  checkRouteZones(alerts, zones, shown, problems);
   if (problems.length > 0) throw configError(shown, problems, redact);
 
   const warnings: string[] = [];
@@ -638,6 +639,21 @@ async function resolveZones(
     if (!(error instanceof UserError)) throw error;
     problems.push(`${file}: zones: ${error.message}`);
     return { source: 'file', file: path, specs: [] };
+  }
+}
+
+/** A route naming a zone the catalog does not have could never match: almost always a typo. */
+function checkRouteZones(alerts: AlertsConfig, zones: ZonesConfig, file: string, problems: string[]): void {
+  if (zones.specs.length === 0) return;
+  const known = new Set(zones.specs.map((spec) => normalizeZoneName(spec.zone)));
+  for (const [index, route] of alerts.routes.entries()) {
+    for (const [position, zone] of (route.match.zone ?? []).entries()) {
+      if (!known.has(zone)) {
+        problems.push(
+          `${file}: ${formatConfigPath(['routes', index, 'match', 'zone', position])}: ${zone} is not a zone in use (\`rblwatch zones\` lists them)`,
+        );
+      }
+    }
   }
 }
 

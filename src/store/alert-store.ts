@@ -17,6 +17,13 @@ export interface AlertStore extends MuteStore {
   updateOutbox(items: readonly OutboxItem[]): Promise<void>;
   /** Removes delivered (or discarded) items. */
   removeOutbox(ids: readonly string[]): Promise<void>;
+  /**
+   * Pages open on paging destinations, as `<destination>|<dedup key>`: a trigger was routed there and its resolve
+   * not yet. A resolve goes to every destination with the page open, whatever the routes say by then (labels,
+   * severities and routes change; a page must still close).
+   */
+  listPages(): Promise<string[]>;
+  updatePages(open: readonly string[], closed: readonly string[]): Promise<void>;
   /** The last run whose events were routed; `undefined` before routing ever ran. */
   getRoutedThrough(): Promise<string | undefined>;
   setRoutedThrough(runId: string): Promise<void>;

@@ -9,6 +9,7 @@
  * | `outbox:<id>`       | `OutboxItem`                                  |
  * | `mutes`             | `Mute[]`                                      |
  * | `routed-through`    | run id: events up to this run are routed      |
+ * | `pages`             | open pages, `<destination>|<dedup key>`        |
  *
  * Adding writes the items before the index, removing writes the index before deleting the items: a crash in between
  * leaves an unreferenced item (harmless, overwritten if routed again), never an id pointing at nothing.
@@ -32,6 +33,7 @@ export const alertKeys = {
   item: (id: string): string => `outbox:${id}`,
   mutes: 'mutes',
   routedThrough: 'routed-through',
+  pages: 'pages',
 } as const;
 
 /** Failed items kept for `alerts pending`; older ones are dropped first. */
@@ -69,6 +71,9 @@ export class KeyvAlertStore implements AlertStore {
       for (const item of items) {
         if (present.has(item.id)) await this.#kv.write(alertKeys.item(item.id), item);
       }
+      // Only a new failure can push the kept failures over the cap; reading every item on each retry would make an
+      // outage quadratic in the backlog.
+      if (!items.some((item) => item.status === 'failed')) return;
       const failed = (await this.#readItems(index)).filter((item) => item.status === 'failed');
       if (failed.length > MAX_FAILED) await this.#drop(index, failed.slice(0, failed.length - MAX_FAILED));
     });
@@ -82,6 +87,30 @@ export class KeyvAlertStore implements AlertStore {
         ids.map((id) => ({ id })),
       );
     });
+  }
+
+  listPages(): Promise<string[]> {
+    return this.#kv.query('listPages', () => this.#readPages());
+  }
+
+  updatePages(open: readonly string[], closed: readonly string[]): Promise<void> {
+    return this.#kv.exclusive('updatePages', async () => {
+      if (open.length === 0 && closed.length === 0) return;
+      const pages = new Set(await this.#readPages());
+      for (const page of closed) pages.delete(page);
+      for (const page of open) pages.add(page);
+      await this.#kv.write(alertKeys.pages, [...pages]);
+    });
+  }
+
+  async #readPages(): Promise<string[]> {
+    const pages = await this.#kv.read(alertKeys.pages, (value, key) => {
+      if (!Array.isArray(value) || !value.every((page) => typeof page === 'string')) {
+        throw corruptValue(key, 'expected a list of pages');
+      }
+      return value as string[];
+    });
+    return pages ?? [];
   }
 
   getRoutedThrough(): Promise<string | undefined> {

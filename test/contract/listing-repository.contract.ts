@@ -787,6 +787,13 @@ export function describeListingRepository(name: string, factory: () => Promise<R
         expect(await repo.alerts.listMutes(new Date(iso(0)))).toHaveLength(0);
       });
 
+      it('keeps the open pages', async () => {
+        expect(await repo.alerts.listPages()).toEqual([]);
+        await repo.alerts.updatePages(['pager|rblwatch:a:z', 'pager|rblwatch:b:z'], []);
+        await repo.alerts.updatePages(['other|rblwatch:a:z'], ['pager|rblwatch:a:z']);
+        expect((await repo.alerts.listPages()).sort()).toEqual(['other|rblwatch:a:z', 'pager|rblwatch:b:z']);
+      });
+
       it('remembers how far routing got', async () => {
         expect(await repo.alerts.getRoutedThrough()).toBeUndefined();
         await repo.alerts.setRoutedThrough(runId(5));

@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OutboxItem } from '../../../src/alerts/outbox-item.ts';
+import { openStore } from '../../../src/store/open-store.ts';
 import {
   type FakePagerDuty,
   type FakeReceiver,
@@ -116,5 +118,46 @@ describe('rblwatch alerts pending, mute, mutes, unmute', () => {
     const long = await runCli(['mute', 'zen.spamhaus.org', '365d', '--config', config], { env });
     expect(long.code).toBe(64);
     expect(long.stdout).toContain('90 days');
+  });
+});
+
+describe('rblwatch alerts retry', () => {
+  it('queues given-up alerts again, but not a trigger whose listing is gone', async () => {
+    const failed = (id: string, target: string): OutboxItem => ({
+      id,
+      destination: 'pager',
+      action: 'trigger',
+      key: `rblwatch:${target}:zen.spamhaus.org`,
+      alert: {
+        id,
+        kind: 'listed',
+        at: '2026-11-28T03:00:00.000Z',
+        severity: 'critical',
+        zone: 'zen.spamhaus.org',
+        target,
+        codes: ['127.0.0.2'],
+        meanings: [],
+        txt: [],
+      },
+      createdAt: '2026-11-28T03:00:00.000Z',
+      dueAt: '2026-11-28T03:00:00.000Z',
+      attempts: 9,
+      status: 'failed',
+      failedAt: '2026-11-29T03:00:00.000Z',
+      lastError: 'HTTP 500',
+    });
+    const store = await openStore(join(dir, 'store.sqlite'));
+    try {
+      await store.alerts.addOutbox([failed('gone>pager', '11.22.33.1')]);
+    } finally {
+      await store.close();
+    }
+    const result = await runCli(['alerts', 'retry', '--config', config], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('gone>pager: not re-sent: no longer listed');
+    expect(result.stdout).toContain('0 alert(s) queued again');
+    const unknown = await runCli(['alerts', 'retry', 'nope', '--config', config], { env });
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain('no given-up alert with id nope');
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Alert, Delivery } from '../../../src/alerts/alert.ts';
 import { createAlerting } from '../../../src/alerts/alerting.ts';
 import { DeliveryError } from '../../../src/alerts/delivery-error.ts';
@@ -307,5 +307,103 @@ describe('outbox', () => {
       'batch:run-1:000001>chat: 192.0.2.1 192.0.2.2',
       'batch:run-1:000003>chat: 192.0.2.3',
     ]);
+  });
+
+  it("sends a destination's groups in order: a delisting never overtakes the listing waiting on a retry", async () => {
+    const chat = scripted('chat', 'grouped', [
+      new DeliveryError(true, 'HTTP 429', { status: 429, retryAfterMs: 30_000 }),
+    ]);
+    const { alerting, advance } = await setup([chat.notifier], {
+      routes: [{ match: {}, to: ['chat'] }],
+      window: 0,
+    });
+    await alerting.route([alert(1)]);
+    await alerting.outbox.deliverDue();
+    await alerting.route([{ ...alert(1, 'delisted'), id: 'run-2:000001', runId: 'run-2' }]);
+    expect(await alerting.outbox.deliverDue({ flush: true })).toMatchObject({ delivered: 0 });
+    advance(30_000);
+    await alerting.outbox.deliverDue();
+    expect(chat.sent.map((delivery) => delivery.alerts[0]?.kind)).toEqual(['listed', 'delisted']);
+  });
+
+  it('picks up items another process queued, and stop() aborts sends in flight', async () => {
+    const store = await openStore('memory:');
+    repo = store;
+    let inFlight: AbortSignal | undefined;
+    const sent: string[] = [];
+    const notifier: Notifier = {
+      name: 'pager',
+      type: 'test',
+      mode: 'per-key',
+      async send(delivery, signal) {
+        if (delivery.alerts[0]?.target === '192.0.2.2') {
+          inFlight = signal;
+          await new Promise((resolve) => signal?.addEventListener('abort', resolve));
+          throw new DeliveryError(true, 'cancelled');
+        }
+        sent.push(delivery.alerts[0]?.target ?? '');
+      },
+    };
+    const alerting = createAlerting({
+      repo: store,
+      routes: [{ match: {}, to: ['pager'] }],
+      notifiers: new Map([['pager', notifier]]),
+      modes: new Map([['pager', 'per-key' as const]]),
+      log: createMemoryLog().log,
+      groupWindowMs: 0,
+      pollMs: 100,
+    });
+    await alerting.open();
+    alerting.outbox.start();
+    // Another process (a one-shot scan, `alerts retry`) writes straight to the store.
+    const other = createAlerting({
+      repo: store,
+      routes: [{ match: {}, to: ['pager'] }],
+      notifiers: new Map(),
+      modes: new Map([['pager', 'per-key' as const]]),
+      log: createMemoryLog().log,
+      groupWindowMs: 0,
+    });
+    await other.route([alert(1)]);
+    await vi.waitFor(() => expect(sent).toEqual(['192.0.2.1']), { timeout: 5_000 });
+    await other.route([alert(2)]);
+    await vi.waitFor(() => expect(inFlight).toBeDefined(), { timeout: 5_000 });
+    await alerting.outbox.stop();
+    expect(inFlight?.aborted).toBe(true);
+    // Still queued for the next start: nothing is lost by stopping.
+    expect((await store.alerts.listOutbox()).map((item) => item.alert.target)).toEqual(['192.0.2.2']);
+  });
+
+  it('closes a page wherever it was opened, even when the routes no longer match the delisting', async () => {
+    const pager = scripted('pager', 'per-key');
+    const other = scripted('other-pager', 'per-key');
+    const { alerting } = await setup([pager.notifier, other.notifier], {
+      routes: [
+        { match: { kind: ['listed'], labels: { team: ['mail'] } }, to: ['pager'] },
+        { match: { kind: ['delisted'], labels: { team: ['web'] } }, to: ['other-pager'] },
+      ],
+    });
+    await alerting.route([{ ...alert(1), labels: { team: 'mail' } }]);
+    // Relabelled between listing and delisting: no route for the delisting names `pager` any more.
+    await alerting.route([{ ...alert(1, 'delisted'), id: 'run-2:000001', labels: { team: 'web' } }]);
+    await alerting.outbox.deliverDue();
+    expect(pager.sent.map((delivery) => delivery.action)).toEqual(['trigger', 'resolve']);
+    expect(other.sent.map((delivery) => delivery.action)).toEqual(['resolve']);
+  });
+
+  it('pages for notices about rblwatch itself only where a route names their kind', async () => {
+    const pager = scripted('pager', 'per-key');
+    const chat = scripted('chat', 'grouped');
+    const { alerting } = await setup([pager.notifier, chat.notifier], { window: 0 });
+    await alerting.scanFailed({
+      id: 'run-9',
+      startedAt: '2026-11-28T10:00:00.000Z',
+      endedAt: '2026-11-28T10:01:00.000Z',
+      status: 'failed',
+      error: 'store unreachable',
+    } as never);
+    await alerting.outbox.deliverDue();
+    expect(pager.sent).toEqual([]);
+    expect(chat.sent.map((delivery) => delivery.alerts[0]?.kind)).toEqual(['scan-failed']);
   });
 });

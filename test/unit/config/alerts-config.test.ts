@@ -140,6 +140,17 @@ routes: [{ to: [a, b, c] }]
     );
   });
 
+  it('refuses a route naming a zone not in the catalog', async () => {
+    const message = await refusal(`
+destinations:
+  hook: { type: webhook, url: "https://hooks.example.net/", secret: "\${WEBHOOK_SECRET}" }
+routes:
+  - { match: { zone: [zen.spamhaus.org, zen.spamhauss.org] }, to: hook }
+`);
+    expect(message).toContain('routes[0].match.zone[1]: zen.spamhauss.org is not a zone in use');
+    expect(message).not.toContain('zone[0]');
+  });
+
   it('refuses a destination nothing sends to, and reports to a pager or with a bad schedule', async () => {
     const message = await refusal(`
 destinations:
