@@ -32,8 +32,13 @@ export interface DiscordConfig {
   readonly token: Secret;
   /** The application (client) id, needed to register commands. */
   readonly applicationId: string;
-  /** Register in one guild (instant) instead of globally. */
-  readonly guildId?: string;
+  /**
+   * The servers (guilds) the bot serves, never empty (`DISCORD_GUILD_ID`, `chat.discord.guilds`). `/rbl` is
+   * registered in each of them, and interactions from any other guild, or from outside a guild, are refused before
+   * they reach the command runtime: anyone can add a public bot to a server of their own, and Manage Server there
+   * must not count as admin here.
+   */
+  readonly guildIds: readonly string[];
   /** The root command name (default `rbl`). */
   readonly command: string;
   /** REST API base; only for tests and proxies (default https://discord.com/api). */

@@ -29,9 +29,11 @@ export function runSlackManifest(
 }
 
 /**
- * `rblwatch discord-register [--guild ID]`: registers `/rbl` with Discord, reading what is registered first and
- * sending only the difference (nothing at all when it is up to date). Guild registration shows at once; global
- * registration can take up to an hour to reach every client.
+ * `rblwatch discord-register [--guild ID]`: registers `/rbl` with Discord in every server the bot serves
+ * (`DISCORD_GUILD_ID`), or only in `--guild`, reading what is registered first and sending only the difference
+ * (nothing at all when it is up to date). Guild registration shows at once. There is no global registration:
+ * rblwatch refuses commands from servers it does not serve, so a global `/rbl` would only show a dead command
+ * there. `--json` prints the result object for one server, an array of them (each with `guild`) for several.
  */
 export async function runDiscordRegister(
   flags: ConfigFlags & { guild?: string; json?: boolean },
@@ -45,35 +47,38 @@ export async function runDiscordRegister(
       'set DISCORD_TOKEN and DISCORD_APPLICATION_ID (see README, Chat: Discord) to register commands',
     );
   }
-  const guildId = flags.guild ?? discord.guildId;
-  if (guildId !== undefined && !/^\d{15,21}$/.test(guildId)) {
+  if (flags.guild !== undefined && !/^\d{15,21}$/.test(flags.guild)) {
     throw new UserError(ErrorCode.USAGE, '--guild must be a guild id (a long number)');
   }
+  const guildIds = flags.guild !== undefined ? [flags.guild] : discord.guildIds;
   const rest = new REST({
     version: '10',
     retries: 1,
     ...(discord.apiUrl ? { api: discord.apiUrl } : {}),
   }).setToken(discord.token.reveal());
   try {
-    const result = await registerDiscordCommands({
-      rest,
-      applicationId: discord.applicationId,
-      ...(guildId ? { guildId } : {}),
-      registry: commandRegistry,
-      rootName: discord.command,
-      log: createLogger({ level: 'warn', destination: io.stderr }),
-    });
+    const results = [];
+    for (const guildId of guildIds) {
+      const result = await registerDiscordCommands({
+        rest,
+        applicationId: discord.applicationId,
+        guildId,
+        registry: commandRegistry,
+        rootName: discord.command,
+        log: createLogger({ level: 'warn', destination: io.stderr }),
+      });
+      results.push({ guild: guildId, ...result });
+      if (!flags.json) {
+        const changes = result.created.length + result.updated.length + result.removed.length;
+        io.stdout.write(
+          changes === 0
+            ? `/${discord.command} is already registered in guild ${guildId}: nothing to change\n`
+            : `registered in guild ${guildId}: ${result.created.length} created, ${result.updated.length} updated, ${result.removed.length} removed\n`,
+        );
+      }
+    }
     if (flags.json) {
-      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    } else {
-      const changes = result.created.length + result.updated.length + result.removed.length;
-      const where =
-        result.scope === 'guild' ? `guild ${guildId}` : 'globally (may take up to an hour to show)';
-      io.stdout.write(
-        changes === 0
-          ? `/${discord.command} is already registered ${where}: nothing to change\n`
-          : `registered ${where}: ${result.created.length} created, ${result.updated.length} updated, ${result.removed.length} removed\n`,
-      );
+      io.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
     }
     return ExitCode.ok;
   } catch (error) {

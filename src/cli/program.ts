@@ -224,7 +224,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       .command('discord-register')
       .description('register /rbl with Discord, sending only what differs from what is registered'),
   )
-    .option('--guild <id>', 'register in one guild (shows at once) instead of globally')
+    .option(
+      '--guild <id>',
+      'register in this server only (default: every server in DISCORD_GUILD_ID / chat.discord.guilds)',
+    )
     .option('--json', 'print what changed as JSON')
     .action(async (flags) => {
       status = await (await import('./chat-commands.ts')).runDiscordRegister(flags, io);

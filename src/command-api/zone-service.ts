@@ -26,13 +26,33 @@ export function createZoneService(options: ZoneServiceOptions): ZoneService {
   const ttl = options.probeTtlMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
   let probed: { at: number; reports: ReadonlyMap<string, ZoneHealthReport> } | undefined;
+  /** The probe under way, shared by every caller that arrives before it ends; cleared when it settles. */
+  let inFlight: Promise<ReadonlyMap<string, ZoneHealthReport>> | undefined;
 
-  async function probeNow(): Promise<ReadonlyMap<string, ZoneHealthReport>> {
-    if (!probed || now() - probed.at > ttl) {
-      const reports = await options.probe();
-      probed = { at: now(), reports: new Map(reports.map((report) => [report.zone, report])) };
+  function probeNow(): Promise<ReadonlyMap<string, ZoneHealthReport>> {
+    if (probed && now() - probed.at <= ttl) return Promise.resolve(probed.reports);
+    if (!inFlight) {
+      // One live probe at a time: concurrent callers (a burst of /rbl zones) share it. A failed probe is not
+      // cached, so the next call probes again.
+      const probing = (async () => {
+        const reports = await options.probe();
+        const map: ReadonlyMap<string, ZoneHealthReport> = new Map(
+          reports.map((report) => [report.zone, report]),
+        );
+        probed = { at: now(), reports: map };
+        return map;
+      })();
+      inFlight = probing;
+      probing.then(
+        () => {
+          if (inFlight === probing) inFlight = undefined;
+        },
+        () => {
+          if (inFlight === probing) inFlight = undefined;
+        },
+      );
     }
-    return probed.reports;
+    return inFlight;
   }
 
   return {

@@ -21,7 +21,7 @@
  * reports: [{ schedule: "0 8 * * 1", to: [mail-ops] }]   # the blacklist report, Mondays 08:00
  * chat:
  *   slack:   { allowedUsers: [U0123], allowedGroups: [S0123], admins: true, mode: socket, port: 3000 }
- *   discord: { allowedUsers: [], allowedRoles: ["1234"], admins: true, guildId: "1234" }
+ *   discord: { allowedUsers: [], allowedRoles: ["1234"], admins: true, guilds: ["1234"] }
  *   lookupLimit: { perUser: 5, window: 1m }
  * ```
  */
@@ -181,6 +181,9 @@ export function buildAlertsSchemas() {
         allowedUsers: ids(SNOWFLAKE, 'a Discord user id').optional(),
         allowedRoles: ids(SNOWFLAKE, 'a Discord role id').optional(),
         admins: z.boolean().optional(),
+        /** The servers the bot serves; commands from any other server are refused. */
+        guilds: ids(SNOWFLAKE, 'a Discord guild (server) id').optional(),
+        /** One server; the older spelling of `guilds: [id]`, still accepted. */
         guildId: z.string().regex(SNOWFLAKE, 'must be a Discord guild id').optional(),
         command: z
           .string()
@@ -462,15 +465,29 @@ function resolveChat(
         'environment variable DISCORD_APPLICATION_ID: set it to the application id (General Information in the Developer Portal)',
       );
     }
-    const guildId = read('DISCORD_GUILD_ID') ?? input?.discord?.guildId;
-    if (guildId !== undefined && !SNOWFLAKE.test(guildId)) {
-      problems.push('environment variable DISCORD_GUILD_ID: expected a guild id (a long number)');
+    // The servers the bot serves: the environment (a comma-separated list) wins over the file.
+    const fromEnv = read('DISCORD_GUILD_ID');
+    const listed =
+      fromEnv !== undefined
+        ? fromEnv.split(',').map((id) => id.trim())
+        : [...(input?.discord?.guilds ?? []), ...(input?.discord?.guildId ? [input.discord.guildId] : [])];
+    const guildIds = [...new Set(listed.filter((id) => id !== ''))];
+    const malformed = guildIds.filter((id) => !SNOWFLAKE.test(id));
+    if (malformed.length > 0) {
+      problems.push(
+        `environment variable DISCORD_GUILD_ID: expected guild ids (long numbers), comma-separated; "${malformed[0]?.slice(0, 40)}" is not one`,
+      );
+    } else if (guildIds.length === 0) {
+      // Without it the bot would answer in any server it is added to, and Manage Server there would count as admin.
+      problems.push(
+        'environment variable DISCORD_GUILD_ID: set the server (guild) id(s) the bot serves; commands from other servers are refused',
+      );
     }
     const apiUrl = read('DISCORD_API_URL');
     discord = {
       token: new Secret(token),
       applicationId: applicationId ?? '',
-      ...(guildId ? { guildId } : {}),
+      guildIds,
       command: input?.discord?.command ?? 'rbl',
       ...(apiUrl ? { apiUrl } : {}),
       policy: {

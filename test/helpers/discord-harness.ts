@@ -42,10 +42,12 @@ export interface DiscordHarnessOptions {
 export interface DiscordHarness {
   readonly platform: 'discord';
   readonly adapter: ChatAdapter;
+  /** `from.guildId`: send from another server (or `null`: a direct message) instead of the served one. */
   invoke(
     name: string,
     args: Record<string, string | number | boolean>,
     user: HarnessUser,
+    from?: { readonly guildId?: string | null },
   ): Promise<HarnessReply[]>;
   channelMessages(channel: string): HarnessReply[];
   close(): Promise<void>;
@@ -58,6 +60,8 @@ export interface DiscordHarness {
   logText(): string;
   /** The id of the last interaction `invoke` sent. */
   lastInteractionId(): string | undefined;
+  /** Whether the interaction reached the command runtime. */
+  reachedRuntime(interactionId: string): boolean;
 }
 
 /** Undo what the renderer did for Discord: markdown backslash escapes and the zero-width space in `@​everyone`. */
@@ -122,7 +126,7 @@ export async function createDiscordHarness(options: DiscordHarnessOptions): Prom
   const config: DiscordConfig = {
     token: new Secret(fake.token),
     applicationId: fake.applicationId,
-    guildId: fake.guildId,
+    guildIds: [fake.guildId],
     command: 'rbl',
     apiUrl: fake.apiUrl,
     policy,
@@ -166,8 +170,9 @@ export async function createDiscordHarness(options: DiscordHarnessOptions): Prom
     logs: memory.lines,
     logText: memory.text,
     lastInteractionId: () => last,
+    reachedRuntime: (id) => started.has(id),
 
-    async invoke(name, args, user) {
+    async invoke(name, args, user, from = {}) {
       const declared = options.registry.get(name)?.options ?? [];
       const values: InteractionOptionValue[] = Object.entries(args).map(([key, value]) => ({
         name: key,
@@ -181,7 +186,12 @@ export async function createDiscordHarness(options: DiscordHarnessOptions): Prom
         ...(user.admin !== undefined ? { admin: user.admin } : {}),
       };
       await fake.ensureRoles(user.roles ?? []);
-      const { id } = await fake.sendChatInput({ subcommand: name, options: values, user: fakeUser });
+      const { id } = await fake.sendChatInput({
+        subcommand: name,
+        options: values,
+        user: fakeUser,
+        ...(from.guildId !== undefined ? { guildId: from.guildId } : {}),
+      });
       last = id;
       // Done when the user has an answer and the runtime (if it was reached) has returned: every reply is
       // awaited inside the runtime, so the fake has recorded all of them by then.

@@ -74,6 +74,11 @@ export interface SendInteraction {
   readonly options?: readonly InteractionOptionValue[];
   readonly user: FakeUser;
   readonly channelId?: string;
+  /**
+   * The guild the interaction comes from (default the fake's guild, the one in GUILD_CREATE). Another id stands
+   * for a server the bot was added to elsewhere; `null` for a direct message (no guild, no member).
+   */
+  readonly guildId?: string | null;
 }
 
 /** Everything the bot sent for one interaction. */
@@ -442,6 +447,22 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       if (record.callbacks.length === 0) {
         return json(res, 404, { message: 'Unknown Message', code: 10008 });
       }
+      const pending = record.original;
+      if (pending?.deferred && !pending.deleted) {
+        // As Discord does: the first follow-up to a deferred response fills that response, keeping the
+        // visibility chosen at defer time (its own ephemeral flag is ignored).
+        pending.body = { ...data, flags: pending.flags };
+        pending.deferred = false;
+        return json(
+          res,
+          200,
+          messageObject(
+            channelId,
+            { ...data, flags: pending.flags },
+            { webhook_id: applicationId, application_id: applicationId },
+          ),
+        );
+      }
       record.followups.push(data);
       return json(
         res,
@@ -808,32 +829,49 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     byToken.set(interactionToken, record);
     const options = (input.options ?? []).map((option) => ({ ...option }));
     const channel = input.channelId ?? channelId;
-    await dispatch('INTERACTION_CREATE', {
+    const guild = input.guildId === undefined ? guildId : input.guildId;
+    const data = {
+      id: snowflake(),
+      name: input.command ?? 'rbl',
+      type: 1,
+      options: input.subcommand ? [{ name: input.subcommand, type: 1, options }] : options,
+    };
+    const common = {
       id,
       application_id: applicationId,
       type,
       token: interactionToken,
       version: 1,
-      guild_id: guildId,
-      guild: { id: guildId, locale: 'en-US', features: [] },
       channel_id: channel,
-      channel: { id: channel, type: 0, guild_id: guildId, name: 'alerts', nsfw: false, parent_id: null },
-      member: member(input.user),
       app_permissions: String(MEMBER_PERMISSIONS),
       locale: 'en-US',
-      guild_locale: 'en-US',
       entitlements: [],
-      authorizing_integration_owners: { '0': guildId },
-      context: 0,
       attachment_size_limit: 10_485_760,
-      data: {
-        id: snowflake(),
-        name: input.command ?? 'rbl',
-        type: 1,
-        guild_id: guildId,
-        options: input.subcommand ? [{ name: input.subcommand, type: 1, options }] : options,
-      },
-    });
+    };
+    await dispatch(
+      'INTERACTION_CREATE',
+      guild === null
+        ? {
+            // A direct message: a user instead of a member, a DM channel, no guild.
+            ...common,
+            channel: { id: channel, type: 1, recipients: [] },
+            user: member(input.user).user,
+            authorizing_integration_owners: { '0': snowflake() },
+            context: 1,
+            data,
+          }
+        : {
+            ...common,
+            guild_id: guild,
+            guild: { id: guild, locale: 'en-US', features: [] },
+            channel: { id: channel, type: 0, guild_id: guild, name: 'alerts', nsfw: false, parent_id: null },
+            member: member(input.user),
+            guild_locale: 'en-US',
+            authorizing_integration_owners: { '0': guild },
+            context: 0,
+            data: { ...data, guild_id: guild },
+          },
+    );
     return { id, token: interactionToken };
   }
 

@@ -46,7 +46,10 @@ export interface DiscordAdapterOptions {
   readonly log: Logger;
   /** Merged over the defaults (Guilds intent only, empty allowedMentions, short REST retries); tests only. */
   readonly clientOptions?: Partial<ClientOptions>;
-  /** Register the root command (diffed, so usually no write) when starting. Default true. */
+  /**
+   * Register the root command in each served guild (diffed, so usually no write) when starting, and warn about a
+   * leftover global registration. Default true.
+   */
   readonly registerCommands?: boolean;
   /**
    * Defer a command that has neither answered nor deferred after this many ms (default 2000), so a slow store
@@ -74,8 +77,9 @@ const READY_TIMEOUT_MS = 60_000;
 /**
  * Whether a command's answer is meant for the channel. Such commands are deferred visibly, since a deferred
  * response keeps the visibility chosen at defer time: `report` (unless `public: false`), and any command run
- * with `public: true`. Everything else is deferred ephemerally, the safe default: after an ephemeral defer even a
- * public answer stays private, never the other way round.
+ * with `public: true`. Everything else is deferred ephemerally when the command itself calls `defer()`, the safe
+ * default: after an ephemeral defer even a public answer stays private, never the other way round. (`scan`
+ * defers itself and answers privately.)
  */
 export function isPublicAnswer(
   command: CommandDefinition,
@@ -84,6 +88,27 @@ export function isPublicAnswer(
   if (args.public === true) return true;
   return command.name === 'report' && args.public !== false;
 }
+
+/**
+ * The visibility of the automatic defer (a command slow to answer, see `autoDeferMs`). Commands that change state
+ * (`watch`, `mute`, `unmute`) announce their success to the channel by design, so they are deferred publicly: an
+ * ephemeral defer would turn the announcement private whenever the store is slow. A private answer (a refusal, an
+ * error) after a public defer still reaches only the caller; see `createResponder`.
+ */
+export function isPublicAutoDefer(
+  command: CommandDefinition,
+  args: Readonly<Record<string, ArgValue>>,
+): boolean {
+  return command.access === 'change' || isPublicAnswer(command, args);
+}
+
+/** What the channel sees, for a moment, when a private answer follows a public defer. */
+const ANSWERED_PRIVATELY: Message = {
+  title: 'Answered privately',
+  lines: ['rblwatch sent the answer to the person who ran the command.'],
+  tone: 'neutral',
+  ephemeral: false,
+};
 
 function ephemeralFlag(message: Message): MessageFlags.Ephemeral | undefined {
   return message.ephemeral === false ? undefined : MessageFlags.Ephemeral;
@@ -204,9 +229,18 @@ function toCommandUser(interaction: ChatInputCommandInteraction): CommandUser {
  */
 function createResponder(
   interaction: ChatInputCommandInteraction,
-  options: { readonly ephemeralDefer: boolean; readonly autoDeferMs: number; readonly log: Logger },
+  options: {
+    /** Visibility of a `defer()` the command asks for (see isPublicAnswer). */
+    readonly publicDefer: boolean;
+    /** Visibility of the automatic defer at `autoDeferMs` (see isPublicAutoDefer). */
+    readonly publicAutoDefer: boolean;
+    readonly autoDeferMs: number;
+    readonly log: Logger;
+  },
 ) {
   let state: 'fresh' | 'deferred' | 'answered' = 'fresh';
+  /** Whether the deferred response is visible to the channel (fixed at defer time by Discord). */
+  let deferredPublicly = false;
   let queue: Promise<unknown> = Promise.resolve();
   const enqueue = <T>(task: () => Promise<T>): Promise<T> => {
     const next = queue.then(task);
@@ -214,14 +248,15 @@ function createResponder(
     return next;
   };
 
-  const deferIfFresh = async (): Promise<void> => {
+  const deferIfFresh = async (visible: boolean): Promise<void> => {
     if (state !== 'fresh') return;
-    await interaction.deferReply(options.ephemeralDefer ? { flags: MessageFlags.Ephemeral } : {});
+    await interaction.deferReply(visible ? {} : { flags: MessageFlags.Ephemeral });
     state = 'deferred';
+    deferredPublicly = visible;
   };
 
   const timer = setTimeout(() => {
-    enqueue(deferIfFresh).catch((error: unknown) =>
+    enqueue(() => deferIfFresh(options.publicAutoDefer)).catch((error: unknown) =>
       options.log.warn({ err: error }, 'could not defer the interaction in time'),
     );
   }, options.autoDeferMs);
@@ -232,8 +267,24 @@ function createResponder(
     const { flags: _flags, ...payload } = renderDiscordMessage(message);
     if (state === 'fresh') {
       await interaction.reply({ ...payload, flags: ephemeralFlag(message) });
+    } else if (state === 'deferred' && deferredPublicly && message.ephemeral !== false) {
+      // A private answer (a refusal, an error) after a public defer. Neither editReply nor the first followUp
+      // can make it private: Discord fixes the deferred response's visibility at defer time, and the first
+      // follow-up to a deferred response fills that response. So the deferred response becomes a neutral public
+      // line, the answer goes as an ephemeral follow-up (a separate message once the original is filled), and
+      // the public line is then deleted. Only the caller ever sees the answer.
+      const { flags: _none, ...placeholder } = renderDiscordMessage(ANSWERED_PRIVATELY);
+      await interaction.editReply(placeholder);
+      state = 'answered';
+      await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
+      try {
+        await interaction.deleteReply();
+      } catch (error) {
+        options.log.warn({ err: error }, 'could not delete the public placeholder of a private answer');
+      }
     } else if (state === 'deferred') {
-      // The visibility was fixed by the defer; see isPublicAnswer.
+      // The visibility was fixed by the defer: a public answer after an ephemeral defer stays private (the safe
+      // direction); see isPublicAnswer.
       await interaction.editReply(payload);
     } else {
       await interaction.followUp({ ...payload, flags: ephemeralFlag(message) });
@@ -242,7 +293,7 @@ function createResponder(
   };
 
   return {
-    defer: (): Promise<void> => enqueue(deferIfFresh),
+    defer: (): Promise<void> => enqueue(() => deferIfFresh(options.publicDefer)),
     reply: (message: Message): Promise<void> => enqueue(() => answer(message)),
     /** Never leave the user with "thinking…" or "did not respond" when a command ends without answering. */
     finish: (): Promise<void> =>
@@ -278,8 +329,11 @@ async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T> {
  *
  * Answers: the first is `interaction.reply` (ephemeral unless the message says `ephemeral: false`); after
  * `defer()` (or the automatic defer at `autoDeferMs`) the first answer edits the deferred message, whose
- * visibility was fixed by the defer (see {@link isPublicAnswer}); later answers are follow-ups with their own
- * visibility. Every handler is wrapped: a failure is logged and never reaches the client's event loop.
+ * visibility was fixed by the defer (see {@link isPublicAnswer} and {@link isPublicAutoDefer}), except that a
+ * private answer after a public defer goes as an ephemeral follow-up; later answers are follow-ups with their own
+ * visibility. Only the servers in `config.guildIds` are served: an interaction from any other server, or from a
+ * direct message, is answered "not enabled in this server" (autocomplete: no choices), logged, and never reaches
+ * the runtime. Every handler is wrapped: a failure is logged and never reaches the client's event loop.
  * The gateway reconnects and resumes by itself (discord.js); the shard events are only logged.
  * @see https://discord.com/developers/docs/interactions/receiving-and-responding
  */
@@ -327,9 +381,43 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
     );
   });
 
+  const servedGuilds = new Set(config.guildIds);
+
   async function handleInteraction(interaction: Interaction): Promise<void> {
+    if (!interaction.isAutocomplete() && !interaction.isChatInputCommand()) return;
+    if (interaction.guildId === null || !servedGuilds.has(interaction.guildId)) {
+      await refuseGuild(interaction);
+      return;
+    }
     if (interaction.isAutocomplete()) await handleAutocomplete(interaction);
-    else if (interaction.isChatInputCommand()) await handleCommand(interaction);
+    else await handleCommand(interaction);
+  }
+
+  /**
+   * An interaction from a server rblwatch does not serve (anyone can add a public bot to a server of their own),
+   * or from outside a server: refused before the runtime, so neither commands nor autocomplete (which reads the
+   * watched targets) run there, and Manage Server in that server never counts as admin.
+   */
+  async function refuseGuild(interaction: AutocompleteInteraction | ChatInputCommandInteraction) {
+    log.warn(
+      {
+        guild: interaction.guildId ?? null,
+        user: interaction.user.id,
+        command: interaction.commandName,
+        interaction: interaction.id,
+      },
+      'refused a Discord interaction from a server rblwatch does not serve',
+    );
+    if (interaction.isAutocomplete()) {
+      await interaction.respond([]);
+      return;
+    }
+    const { flags: _flags, ...payload } = renderDiscordMessage({
+      title: 'Not available here',
+      lines: ['rblwatch is not enabled in this server.'],
+      tone: 'warning',
+    });
+    await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
   }
 
   async function refuse(interaction: ChatInputCommandInteraction, line: string): Promise<void> {
@@ -362,7 +450,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       return;
     }
     const responder = createResponder(interaction, {
-      ephemeralDefer: !isPublicAnswer(command, args),
+      publicDefer: isPublicAnswer(command, args),
+      publicAutoDefer: isPublicAutoDefer(command, args),
       autoDeferMs,
       log,
     });
@@ -434,6 +523,30 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
     }
   }
 
+  /**
+   * A global `/rbl` (registered by an older version) shows in every server the bot is in, where it is now refused,
+   * and twice in the served ones. It is left alone (it may belong to another deployment of the same application),
+   * only reported.
+   */
+  async function warnAboutGlobalCommands(): Promise<void> {
+    try {
+      const global = (await client.rest.get(Routes.applicationCommands(config.applicationId))) as {
+        id: string;
+        name: string;
+      }[];
+      const stale = global.filter((command) => command.name === config.command);
+      if (stale.length > 0) {
+        log.warn(
+          { command: config.command, ids: stale.map((command) => command.id) },
+          `a global /${config.command} is registered; rblwatch serves only the configured servers, so delete it ` +
+            '(DELETE /applications/{application id}/commands/{id})',
+        );
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'could not read the global Discord commands');
+    }
+  }
+
   return {
     platform: 'discord',
 
@@ -451,22 +564,25 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       }
       log.info({ user: client.user?.username, guilds: client.guilds.cache.size }, 'Discord gateway ready');
       if (options.registerCommands !== false) {
-        try {
-          await registerDiscordCommands({
-            rest: client.rest,
-            applicationId: config.applicationId,
-            ...(config.guildId ? { guildId: config.guildId } : {}),
-            registry,
-            rootName: config.command,
-            log,
-          });
-        } catch (error) {
-          // Alerts still flow through post(); say loudly that /rbl will not work until this is fixed.
-          log.error(
-            { err: error },
-            'could not register the Discord commands (does the bot have the applications.commands scope?)',
-          );
+        for (const guildId of config.guildIds) {
+          try {
+            await registerDiscordCommands({
+              rest: client.rest,
+              applicationId: config.applicationId,
+              guildId,
+              registry,
+              rootName: config.command,
+              log,
+            });
+          } catch (error) {
+            // Alerts still flow through post(); say loudly that /rbl will not work until this is fixed.
+            log.error(
+              { err: error, guild: guildId },
+              'could not register the Discord commands (does the bot have the applications.commands scope?)',
+            );
+          }
         }
+        await warnAboutGlobalCommands();
       }
     },
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { commandRegistry } from '../../../commands/index.ts';
-import { type FakeDiscord, startFakeDiscord } from '../../helpers/fake-discord.ts';
+import { type FakeDiscord, snowflake, startFakeDiscord } from '../../helpers/fake-discord.ts';
 import { runCli } from '../../helpers/run-cli.ts';
 
 describe('rblwatch slack-manifest', () => {
@@ -48,6 +48,7 @@ describe('rblwatch discord-register', () => {
       env: {
         DISCORD_TOKEN: discord.token,
         DISCORD_APPLICATION_ID: discord.applicationId,
+        DISCORD_GUILD_ID: discord.guildId,
         DISCORD_API_URL: discord.apiUrl,
       },
     });
@@ -85,6 +86,37 @@ describe('rblwatch discord-register', () => {
     ).toEqual(['PATCH']);
   });
 
+  it('registers in every server DISCORD_GUILD_ID lists, never globally', async () => {
+    const second = snowflake();
+    const result = await runCli(['discord-register', '--json'], {
+      env: {
+        DISCORD_TOKEN: discord.token,
+        DISCORD_APPLICATION_ID: discord.applicationId,
+        DISCORD_GUILD_ID: `${discord.guildId},${second}`,
+        DISCORD_API_URL: discord.apiUrl,
+      },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      expect.objectContaining({ guild: discord.guildId, scope: 'guild', created: [] }),
+      expect.objectContaining({ guild: second, scope: 'guild', created: ['rbl'] }),
+    ]);
+    expect(discord.commands(second).map((command) => command.name)).toEqual(['rbl']);
+    expect(discord.commands('global')).toEqual([]);
+  });
+
+  it('refuses to run without the servers the bot serves', async () => {
+    const result = await runCli(['discord-register'], {
+      env: {
+        DISCORD_TOKEN: discord.token,
+        DISCORD_APPLICATION_ID: discord.applicationId,
+        DISCORD_API_URL: discord.apiUrl,
+      },
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('DISCORD_GUILD_ID: set the server (guild) id(s) the bot serves');
+  });
+
   it('says what to set when Discord is not configured, and never prints the token on a refusal', async () => {
     const missing = await runCli(['discord-register']);
     expect(missing.code).toBe(64);
@@ -93,6 +125,7 @@ describe('rblwatch discord-register', () => {
       env: {
         DISCORD_TOKEN: 'not-the-right-token',
         DISCORD_APPLICATION_ID: discord.applicationId,
+        DISCORD_GUILD_ID: discord.guildId,
         DISCORD_API_URL: discord.apiUrl,
       },
     });

@@ -11,6 +11,7 @@ import {
   defineCommand,
 } from '../../../src/command-api/command.ts';
 import type { CheckResult } from '../../../src/domain/check-result.ts';
+import { ErrorCode, UserError } from '../../../src/errors.ts';
 import { type CommandHarness, createCommandHarness } from '../../helpers/command-harness.ts';
 import { createDiscordHarness, type DiscordHarness } from '../../helpers/discord-harness.ts';
 import type { InteractionRecord } from '../../helpers/fake-discord.ts';
@@ -154,7 +155,39 @@ const pick = defineCommand({
   },
 });
 
-const commands: CommandDefinition[] = [checkCommand, echo, hostile, grant, boom, slow, dawdle, quiet, pick];
+/** A change command whose store is slow: it answers after the automatic defer (500 ms in this suite). */
+const announce = defineCommand({
+  name: 'announce',
+  description: 'Changes state slowly, then announces or refuses',
+  access: 'change',
+  options: [
+    { name: 'outcome', description: 'announce, refuse or throw', type: 'string', required: true },
+    { name: 'defer', description: 'Defer first, as scan does', type: 'boolean' },
+  ],
+  async run(context) {
+    if (context.args.defer === true) await context.defer();
+    await sleep(900);
+    if (context.args.outcome === 'throw') throw new UserError(ErrorCode.USAGE, 'that target is not watched');
+    if (context.args.outcome === 'refuse') {
+      await context.reply({ title: 'Nothing was changed', lines: ['private reason'], ephemeral: true });
+      return;
+    }
+    await context.reply({ title: 'Now watching 192.0.2.1', lines: ['by bob'], ephemeral: false });
+  },
+});
+
+const commands: CommandDefinition[] = [
+  checkCommand,
+  echo,
+  hostile,
+  grant,
+  boom,
+  slow,
+  dawdle,
+  quiet,
+  pick,
+  announce,
+];
 
 let services: CommandHarness;
 let harness: DiscordHarness;
@@ -193,6 +226,11 @@ function record(): InteractionRecord {
   const found = id ? harness.fake.interaction(id) : undefined;
   if (!found) throw new Error('no interaction recorded');
   return found;
+}
+
+/** The text of one sent body. */
+function visible(body: Record<string, unknown> | undefined): string {
+  return JSON.stringify(body ?? {});
 }
 
 /** Every body the bot sent for the last interaction (callback data, edits, follow-ups). */
@@ -267,6 +305,102 @@ describe('Discord adapter: commands', () => {
   it('answers a command this version does not know with a short ephemeral note', async () => {
     const replies = await harness.invoke('nonexistent', {}, bob);
     expect(replies).toEqual([{ text: expect.stringContaining('Unknown command'), ephemeral: true }]);
+  });
+});
+
+describe('Discord adapter: change commands slow to answer', () => {
+  const ops = { ...bob, roles: [ROLE_OPS] };
+
+  it('defers publicly, so the announcement still reaches the channel', async () => {
+    const replies = await harness.invoke('announce', { outcome: 'announce' }, ops);
+    expect(record().callbacks).toEqual([{ type: 5, data: { flags: 0 } }]);
+    expect(replies).toEqual([{ text: expect.stringContaining('Now watching 192.0.2.1'), ephemeral: false }]);
+  });
+
+  it('still answers a refusal privately after the public defer, and leaves nothing in the channel', async () => {
+    const replies = await harness.invoke('announce', { outcome: 'refuse' }, ops);
+    expect(record().callbacks).toEqual([{ type: 5, data: { flags: 0 } }]);
+    expect(replies).toEqual([{ text: expect.stringContaining('Nothing was changed'), ephemeral: true }]);
+    // The public deferred response only ever showed a neutral line, and is gone.
+    expect(record().edits).toHaveLength(1);
+    expect(visible(record().edits[0])).not.toContain('private reason');
+    expect(record().original?.deleted).toBe(true);
+  });
+
+  it('keeps a user error private after the public defer', async () => {
+    const replies = await harness.invoke('announce', { outcome: 'throw' }, ops);
+    expect(replies).toEqual([
+      { text: expect.stringContaining('that target is not watched'), ephemeral: true },
+    ]);
+    expect(record().original?.deleted).toBe(true);
+  });
+
+  it('keeps the defer a change command asks for itself private, as scan expects', async () => {
+    const replies = await harness.invoke('announce', { outcome: 'refuse', defer: true }, ops);
+    expect(record().callbacks).toEqual([{ type: 5, data: { flags: 64 } }]);
+    expect(replies).toEqual([{ text: expect.stringContaining('Nothing was changed'), ephemeral: true }]);
+  });
+});
+
+describe('Discord adapter: servers it does not serve', () => {
+  const elsewhere = '500000000000000001';
+
+  function refusals(guild: string | null) {
+    return harness.logs.filter(
+      (line) =>
+        line.level === 40 &&
+        line.guild === guild &&
+        line.msg === 'refused a Discord interaction from a server rblwatch does not serve',
+    );
+  }
+
+  it('refuses a command from another server, even from its admins, before the runtime', async () => {
+    const replies = await harness.invoke('grant', {}, { ...bob, admin: true }, { guildId: elsewhere });
+    expect(replies).toEqual([
+      { text: expect.stringContaining('rblwatch is not enabled in this server'), ephemeral: true },
+    ]);
+    expect(replies[0]?.text).not.toContain('granted');
+    expect(harness.reachedRuntime(harness.lastInteractionId() ?? '')).toBe(false);
+    expect(refusals(elsewhere)).toHaveLength(1);
+  });
+
+  it('refuses read commands there too (reports carry customer labels)', async () => {
+    const replies = await harness.invoke('echo', { text: 'hi' }, bob, { guildId: elsewhere });
+    expect(replies).toEqual([
+      { text: expect.stringContaining('rblwatch is not enabled in this server'), ephemeral: true },
+    ]);
+    expect(harness.reachedRuntime(harness.lastInteractionId() ?? '')).toBe(false);
+  });
+
+  it('refuses a command from outside any server (a direct message)', async () => {
+    const replies = await harness.invoke('echo', { text: 'hi' }, bob, { guildId: null });
+    expect(replies).toEqual([
+      { text: expect.stringContaining('rblwatch is not enabled in this server'), ephemeral: true },
+    ]);
+    expect(harness.reachedRuntime(harness.lastInteractionId() ?? '')).toBe(false);
+    expect(refusals(null)).toHaveLength(1);
+  });
+
+  it('suggests nothing there, not even watched targets', async () => {
+    const before = refusals(elsewhere).length;
+    const { id } = await harness.fake.sendAutocomplete({
+      subcommand: 'pick',
+      options: [{ name: 'targets', type: 3, value: '19', focused: true }],
+      user: bob,
+      guildId: elsewhere,
+    });
+    const callback = await harness.fake.waitFor(
+      () => harness.fake.interaction(id)?.callbacks[0],
+      5_000,
+      'the autocomplete answer',
+    );
+    expect(callback).toEqual({ type: 8, data: { choices: [] } });
+    expect(refusals(elsewhere)).toHaveLength(before + 1);
+  });
+
+  it('still serves its own server', async () => {
+    const replies = await harness.invoke('grant', {}, { ...bob, admin: true });
+    expect(replies[0]?.text).toContain('granted');
   });
 });
 

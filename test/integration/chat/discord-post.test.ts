@@ -32,6 +32,7 @@ beforeAll(async () => {
     config: {
       token: new Secret(fake.token),
       applicationId: fake.applicationId,
+      guildIds: [fake.guildId],
       command: 'rbl',
       apiUrl: fake.apiUrl,
       policy: defaultChangePolicy,

@@ -12,7 +12,12 @@ import {
   defineCommand,
 } from '../../../src/command-api/command.ts';
 import { Secret } from '../../../src/config/secret.ts';
-import { type FakeDiscord, type RecordedCall, startFakeDiscord } from '../../helpers/fake-discord.ts';
+import {
+  type FakeDiscord,
+  type RecordedCall,
+  snowflake,
+  startFakeDiscord,
+} from '../../helpers/fake-discord.ts';
 import { createMemoryLog } from '../../helpers/memory-log.ts';
 
 const noop = async () => undefined;
@@ -170,12 +175,12 @@ describe('registerDiscordCommands failures', () => {
 });
 
 describe('Discord adapter start()', () => {
-  function adapterWith(token: string) {
+  function adapterWith(token: string, guildIds: readonly string[] = [fake.guildId], logger = log) {
     return createDiscordAdapter({
       config: {
         token: new Secret(token),
         applicationId: fake.applicationId,
-        guildId: fake.guildId,
+        guildIds,
         command: 'rbl',
         apiUrl: fake.apiUrl,
         policy: defaultChangePolicy,
@@ -183,10 +188,32 @@ describe('Discord adapter start()', () => {
       registry: buildCommandRegistry([check, zones]),
       runtime: { run: async () => undefined },
       services: { store: { listInventory: async () => [] }, zones: { list: () => [] } },
-      log,
+      log: logger,
       clientOptions: { waitGuildTimeout: 1_000 },
     });
   }
+
+  it('registers in every served guild, and only warns about a global /rbl left from before', async () => {
+    const other = snowflake();
+    fake.seedCommands([], fake.guildId);
+    fake.seedCommands([], other);
+    const [stale] = fake.seedCommands(buildDiscordCommands(buildCommandRegistry([check])) as never[]);
+    const memory = createMemoryLog();
+    const adapter = adapterWith(fake.token, [fake.guildId, other], memory.log);
+    const calls = await callsDuring(() => adapter.start());
+    await adapter.stop();
+    expect(writes(calls).map((call) => `${call.method} ${call.path}`)).toEqual([
+      `POST /applications/${fake.applicationId}/guilds/${fake.guildId}/commands`,
+      `POST /applications/${fake.applicationId}/guilds/${other}/commands`,
+    ]);
+    expect(fake.commands(fake.guildId).map((command) => command.name)).toEqual(['rbl']);
+    expect(fake.commands(other).map((command) => command.name)).toEqual(['rbl']);
+    // The global command is left alone, and reported.
+    expect(fake.commands('global').map((command) => command.id)).toEqual([stale?.id]);
+    const warning = memory.lines.find((line) => String(line.msg).includes('a global /rbl is registered'));
+    expect(warning).toMatchObject({ level: 40, ids: [stale?.id] });
+    fake.seedCommands([], 'global');
+  });
 
   it('registers on the first start and writes nothing when restarted unchanged', async () => {
     fake.seedCommands([], fake.guildId);
@@ -197,7 +224,11 @@ describe('Discord adapter start()', () => {
     const second = adapterWith(fake.token);
     const secondCalls = await callsDuring(() => second.start());
     await second.stop();
-    expect(secondCalls.map((call) => call.method)).toEqual(['GET']);
+    // One read of the guild's commands, one of the global ones (for the stale-registration warning).
+    expect(secondCalls.map((call) => `${call.method} ${call.path}`)).toEqual([
+      `GET /applications/${fake.applicationId}/guilds/${fake.guildId}/commands`,
+      `GET /applications/${fake.applicationId}/commands`,
+    ]);
   });
 
   it('refuses a bad token with a coded error that does not contain it', async () => {

@@ -57,4 +57,43 @@ describe('createZoneService', () => {
     await zonesService.health();
     expect(probes).toBe(2);
   });
+
+  it('shares one live probe between concurrent callers', async () => {
+    let probes = 0;
+    const pending: ((reports: ZoneHealthReport[]) => void)[] = [];
+    const zonesService = service([], () => {
+      probes++;
+      return new Promise<ZoneHealthReport[]>((resolve) => pending.push(resolve));
+    });
+    const calls = [zonesService.health(), zonesService.health(), zonesService.health()];
+    // Let every caller get past its store read and ask for the probe.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const finish of pending) finish([report('a.test', 'ok'), report('b.test', 'ok')]);
+    const answers = await Promise.all(calls);
+    expect(probes).toBe(1);
+    for (const answer of answers) expect(answer).toEqual([report('a.test', 'ok'), report('b.test', 'ok')]);
+    await zonesService.health();
+    expect(probes).toBe(1);
+  });
+
+  it('does not cache a failed probe: every waiting caller sees the failure, the next call probes again', async () => {
+    let probes = 0;
+    let failing = true;
+    const pending: ((error: Error) => void)[] = [];
+    const zonesService = service([], () => {
+      probes++;
+      if (failing) return new Promise<ZoneHealthReport[]>((_resolve, reject) => pending.push(reject));
+      return Promise.resolve([report('a.test', 'ok'), report('b.test', 'refused')]);
+    });
+    const first = zonesService.health();
+    const second = zonesService.health();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    failing = false;
+    for (const fail of pending) fail(new Error('resolver down'));
+    await expect(first).rejects.toThrow('resolver down');
+    await expect(second).rejects.toThrow('resolver down');
+    expect(probes).toBe(1);
+    expect(await zonesService.health()).toEqual([report('a.test', 'ok'), report('b.test', 'refused')]);
+    expect(probes).toBe(2);
+  });
 });

@@ -203,4 +203,39 @@ routes: [{ to: [s] }]
     expect(message).toContain('DISCORD_APPLICATION_ID');
     expect(message).not.toContain('xoxp-user-token');
   });
+
+  describe('the Discord servers the bot serves', () => {
+    const discordEnv = { DISCORD_TOKEN: 'discord-bot-token', DISCORD_APPLICATION_ID: '112233445566778899' };
+    const A = '223344556677889900';
+    const B = '334455667788990011';
+
+    it('refuses Discord without any server: commands from other servers are refused', async () => {
+      const message = await refusal('{}\n', discordEnv);
+      expect(message).toContain(
+        'environment variable DISCORD_GUILD_ID: set the server (guild) id(s) the bot serves; commands from other servers are refused',
+      );
+      expect(message).not.toContain('discord-bot-token');
+    });
+
+    it('reads DISCORD_GUILD_ID as a comma-separated list, over chat.discord.guilds', async () => {
+      const fromEnv = await load(`chat: { discord: { guilds: ["${A}"] } }\n`, {
+        ...discordEnv,
+        DISCORD_GUILD_ID: ` ${A}, ${B},${A} `,
+      });
+      expect(fromEnv.chat.discord?.guildIds).toEqual([A, B]);
+      const fromFile = await load(`chat: { discord: { guilds: ["${A}", "${B}"] } }\n`, discordEnv);
+      expect(fromFile.chat.discord?.guildIds).toEqual([A, B]);
+      const legacy = await load(`chat: { discord: { guildId: "${B}" } }\n`, discordEnv);
+      expect(legacy.chat.discord?.guildIds).toEqual([B]);
+    });
+
+    it('refuses an id that is not a guild id', async () => {
+      const message = await refusal('{}\n', { ...discordEnv, DISCORD_GUILD_ID: `${A},my-server` });
+      expect(message).toContain('environment variable DISCORD_GUILD_ID: expected guild ids');
+      expect(message).toContain('"my-server"');
+      expect(await refusal('chat: { discord: { guilds: ["nope"] } }\n', discordEnv)).toContain(
+        'chat.discord.guilds[0]',
+      );
+    });
+  });
 });
