@@ -59,9 +59,18 @@ export function describeChatAdapter(name: string, factory: ContractFactory): voi
     let commandHarness: CommandHarness;
     let fixture: ContractFixture;
     const lookups: string[] = [];
+    const scans: string[] = [];
 
     beforeAll(async () => {
-      commandHarness = await createCommandHarness({ lookup: scriptedLookup(lookups) });
+      commandHarness = await createCommandHarness({
+        lookup: scriptedLookup(lookups),
+        scans: {
+          runNow: async (by) => {
+            scans.push(by ?? '');
+            return 'busy';
+          },
+        },
+      });
       fixture = await factory({
         registry: buildCommandRegistry(commands),
         services: commandHarness.services,
@@ -159,6 +168,29 @@ export function describeChatAdapter(name: string, factory: ContractFactory): voi
       const replies = await invoke('check', { targets: hostile });
       expect(replies.at(-1)?.ephemeral).toBe(true);
       expect((await invoke('help')).at(-1)?.text).toContain('check');
+    });
+
+    it('status, history, zones and report answer from the store, the read-only ones privately', async () => {
+      const status = await invoke('status', {}, stranger);
+      expect(status.at(-1)?.ephemeral).toBe(true);
+      expect(status.at(-1)?.text.toLowerCase()).toMatch(/listed|clean|nothing/);
+      const history = await invoke('history', { target: '11.22.33.5' }, stranger);
+      expect(history.at(-1)?.text).toContain('11.22.33.5');
+      const zones = await invoke('zones', {}, stranger);
+      expect(zones.at(-1)?.text).toContain('bl.test');
+      const report = await invoke('report', {}, stranger);
+      expect(report.at(-1)?.text).toContain('Blacklist report');
+      expect(report.at(-1)?.ephemeral).toBe(false);
+    });
+
+    it('scan is a change: refused to a stranger, passed to the scheduler for an allowed user', async () => {
+      const denied = await invoke('scan', {}, stranger);
+      expect(denied.at(-1)?.text).toContain('Not allowed');
+      expect(scans).toEqual([]);
+      const busy = await invoke('scan');
+      expect(busy.at(-1)?.text).toContain('already running');
+      expect(scans).toHaveLength(1);
+      expect(scans[0]).toContain(allowed.id);
     });
 
     it('posts alert messages to a channel', async () => {
