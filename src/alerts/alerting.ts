@@ -147,6 +147,59 @@ export function createAlerting(options: AlertingOptions): Alerting {
     }
   }
 
+  /**
+   * A target that stops being watched while listed never gets a delisting, so its pages would stay open for good:
+   * resolve them (pagers only; chat is not told it was "delisted", since nobody checked).
+   */
+  async function closeUnwatched(runId: string): Promise<void> {
+    const pages = await store.listPages();
+    if (pages.length === 0) return;
+    const inventory = await repo.listInventory();
+    const now = clock().toISOString();
+    const items: OutboxItem[] = [];
+    for (const page of pages) {
+      const bar = page.indexOf('|');
+      const destination = page.slice(0, bar);
+      const key = page.slice(bar + 1);
+      // `rblwatch:<target>:<zone>`: zones have no colon, IPv6 targets do; zone pages and hashed keys are skipped.
+      const match = /^rblwatch:(.+):([^:]+)$/.exec(key);
+      if (!match || key.startsWith('rblwatch:zone:') || key.startsWith('rblwatch:sha256:')) continue;
+      const [, target = '', zone = ''] = match;
+      if (entryOf(target, inventory) !== undefined || !options.modes.has(destination)) continue;
+      const alert: Alert = {
+        id: `unwatched:${runId}:${target}:${zone}`,
+        kind: 'delisted',
+        at: now,
+        severity: 'info',
+        runId,
+        zone,
+        target,
+        codes: [],
+        meanings: [],
+        txt: [],
+        detail: 'no longer watched: rblwatch stopped checking this target, so this page is closed',
+      };
+      items.push({
+        id: `${alert.id}>${destination}`,
+        destination,
+        action: 'resolve',
+        key,
+        alert,
+        createdAt: now,
+        dueAt: now,
+        attempts: 0,
+        status: 'pending',
+      });
+    }
+    if (items.length === 0) return;
+    log.info({ pages: items.length }, 'resolving pages of targets no longer watched');
+    await outbox.add(items);
+    await store.updatePages(
+      [],
+      items.map((item) => `${item.destination}|${item.key}`),
+    );
+  }
+
   /** Set when routing failed after a commit: the next publish catches up from the store first. */
   let behind = false;
 
@@ -192,6 +245,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
           await routeEvents(events);
           await store.setRoutedThrough(run.id);
         }
+        await closeUnwatched(run.id);
         behind = false;
       } catch (error) {
         behind = true;

@@ -406,4 +406,33 @@ describe('outbox', () => {
     expect(pager.sent).toEqual([]);
     expect(chat.sent.map((delivery) => delivery.alerts[0]?.kind)).toEqual(['scan-failed']);
   });
+
+  it('resolves the pages of a target that stopped being watched, without telling chat it was delisted', async () => {
+    const pager = scripted('pager', 'per-key');
+    const chat = scripted('chat', 'grouped');
+    const { alerting, repo: store } = await setup([pager.notifier, chat.notifier], { window: 0 });
+    await store.putInventory({
+      target: '192.0.2.1',
+      kind: 'ip4',
+      labels: {},
+      source: 'store',
+      addedAt: '2026-11-01T00:00:00.000Z',
+    });
+    await alerting.route([alert(1)]);
+    await alerting.outbox.deliverDue();
+    expect(pager.sent.map((d) => d.action)).toEqual(['trigger']);
+    const run = { id: 'run-2' } as never;
+    await alerting.publish([], run);
+    await alerting.outbox.deliverDue();
+    expect(pager.sent.map((d) => d.action)).toEqual(['trigger']);
+    await store.removeInventory('192.0.2.1');
+    await alerting.publish([], run);
+    await alerting.outbox.deliverDue();
+    expect(pager.sent.map((d) => `${d.action} ${d.dedupKey}`)).toEqual([
+      'trigger rblwatch:192.0.2.1:bl.example',
+      'resolve rblwatch:192.0.2.1:bl.example',
+    ]);
+    expect(chat.sent.map((d) => d.alerts[0]?.kind)).toEqual(['listed']);
+    expect(await store.alerts.listPages()).toEqual([]);
+  });
 });
