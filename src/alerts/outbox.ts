@@ -96,6 +96,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
   /** Aborted by `stop()`: sends in flight give up (their items stay queued) and no new unit starts. */
   let stopping = new AbortController();
   let lastLoad = 0;
+  /** Ids delivered in the current round, removed from the store together when the round ends. */
+  const delivered: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<unknown> | undefined;
   let again = false;
@@ -242,8 +244,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
       options.onResult?.(delivery.destination, 'retry', items.length);
       return 'retry';
     }
-    await options.store.removeOutbox(items.map((item) => item.id));
-    for (const item of items) queue.delete(item.id);
+    // Removed from the store at the end of the round, in one write for all deliveries of the round (see runPass).
+    for (const item of items) {
+      queue.delete(item.id);
+      delivered.push(item.id);
+    }
     unitLog.info({ items: items.length, action: delivery.action }, `delivered to ${delivery.destination}`);
     options.onResult?.(delivery.destination, 'delivered', items.length);
     return 'delivered';
@@ -275,6 +280,19 @@ export function createOutbox(options: OutboxOptions): Outbox {
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, units.length) }, worker));
+      // One index write per round, not per delivery: a /22 listed at once is a thousand pages. A crash before this
+      // write resends the round's deliveries (at least once), never loses one.
+      const done = delivered.splice(0);
+      if (done.length > 0) {
+        try {
+          await options.store.removeOutbox(done);
+        } catch (error) {
+          log.error(
+            { err: error, items: done.length },
+            'could not remove delivered alerts; they may be sent again',
+          );
+        }
+      }
       if (!progressed || stopping.signal.aborted) break;
     }
     return counts;
