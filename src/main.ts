@@ -1,9 +1,9 @@
 import { getServers } from 'node:dns';
-import { Agent } from 'undici';
 import { commandRegistry } from '../commands/index.ts';
 import { buildReport, loadReportInput } from '../commands/report.ts';
 import { type Alerting, createAlerting } from './alerts/alerting.ts';
 import { destinationMode } from './alerts/destinations.ts';
+import { createNotifierDispatcher } from './alerts/http-post.ts';
 import { createNotifiers } from './alerts/notifiers/index.ts';
 import { createReportScheduler } from './alerts/report-schedule.ts';
 import type { ChannelPoster } from './chat/chat-adapter.ts';
@@ -182,13 +182,7 @@ export async function openAlerting(
   chat: { slack?: ChannelPoster; discord?: ChannelPoster } = {},
 ): Promise<RuntimeAlerting> {
   const { alerts } = runtime.config;
-  const dispatcher = new Agent({
-    connect: { timeout: Math.min(alerts.timeoutMs, 10_000) },
-    headersTimeout: alerts.timeoutMs,
-    // undici 7 follows no redirects unless a redirect interceptor is added: a destination URL is what the operator
-    // configured, nothing else (postJson also refuses 3xx answers).
-    bodyTimeout: alerts.timeoutMs,
-  });
+  const dispatcher = createNotifierDispatcher(alerts.timeoutMs);
   const reachable = alerts.destinations.filter(
     (destination) =>
       (destination.type !== 'slack' && destination.type !== 'discord') ||

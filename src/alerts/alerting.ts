@@ -1,16 +1,16 @@
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
-import { relateTargets } from '../inventory/inventory.ts';
+import { checkOverlap, relateTargets } from '../inventory/inventory.ts';
 import type { Logger } from '../log.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
 import type { EventPublisher } from '../watch/run-scan.ts';
 import type { Alert } from './alert.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import { createOutbox, type Outbox, type RetryPolicy } from './outbox.ts';
-import type { OutboxItem } from './outbox-item.ts';
+import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
 import type { Route } from './route.ts';
-import { routeAlerts } from './route-alerts.ts';
+import { listingOfKey, pageOf, parsePage, routeAlerts } from './route-alerts.ts';
 
 export interface AlertingOptions {
   readonly repo: ListingRepository;
@@ -89,9 +89,22 @@ export function createAlerting(options: AlertingOptions): Alerting {
     return added;
   }
 
-  async function routeEvents(events: readonly ListingEvent[]): Promise<void> {
+  /** The inventory, read at most once per publish however many steps need it. */
+  type InventoryReader = () => Promise<readonly InventoryEntry[]>;
+  const readOnce = (): InventoryReader => {
+    let read: Promise<InventoryEntry[]> | undefined;
+    return () => {
+      read ??= repo.listInventory();
+      return read;
+    };
+  };
+
+  async function routeEvents(
+    events: readonly ListingEvent[],
+    inventoryOf: InventoryReader = readOnce(),
+  ): Promise<void> {
     if (events.length === 0) return;
-    const inventory = await repo.listInventory();
+    const inventory = await inventoryOf();
     await route(events.map((event) => toAlert(event, inventory)));
   }
 
@@ -127,18 +140,8 @@ export function createAlerting(options: AlertingOptions): Alerting {
         ? routed
         : [...options.modes]
             .filter(([name, mode]) => name !== first.destination && mode === 'grouped')
-            .map(
-              ([name]): OutboxItem => ({
-                id: `${notice.id}>${name}`,
-                destination: name,
-                action: 'notify',
-                key: notice.kind,
-                alert: notice,
-                createdAt: now.toISOString(),
-                dueAt: now.toISOString(),
-                attempts: 0,
-                status: 'pending',
-              }),
+            .map(([name]) =>
+              newOutboxItem(notice, name, { action: 'notify', key: notice.kind }, now.toISOString()),
             );
     try {
       await outbox.add(targets);
@@ -151,21 +154,17 @@ export function createAlerting(options: AlertingOptions): Alerting {
    * A target that stops being watched while listed never gets a delisting, so its pages would stay open for good:
    * resolve them (pagers only; chat is not told it was "delisted", since nobody checked).
    */
-  async function closeUnwatched(runId: string): Promise<void> {
+  async function closeUnwatched(runId: string, inventoryOf: InventoryReader): Promise<void> {
     const pages = await store.listPages();
     if (pages.length === 0) return;
-    const inventory = await repo.listInventory();
+    const inventory = await inventoryOf();
     const now = clock().toISOString();
     const items: OutboxItem[] = [];
     for (const page of pages) {
-      const bar = page.indexOf('|');
-      const destination = page.slice(0, bar);
-      const key = page.slice(bar + 1);
-      // `rblwatch:<target>:<zone>`: zones have no colon, IPv6 targets do; zone pages and hashed keys are skipped.
-      const match = /^rblwatch:(.+):([^:]+)$/.exec(key);
-      if (!match || key.startsWith('rblwatch:zone:') || key.startsWith('rblwatch:sha256:')) continue;
-      const [, target = '', zone = ''] = match;
-      if (entryOf(target, inventory) !== undefined || !options.modes.has(destination)) continue;
+      const { destination, key } = parsePage(page);
+      const listing = listingOfKey(key);
+      if (!listing || !options.modes.has(destination) || entryOf(listing.target, inventory)) continue;
+      const { target, zone } = listing;
       const alert: Alert = {
         id: `unwatched:${runId}:${target}:${zone}`,
         kind: 'delisted',
@@ -179,24 +178,14 @@ export function createAlerting(options: AlertingOptions): Alerting {
         txt: [],
         detail: 'no longer watched: rblwatch stopped checking this target, so this page is closed',
       };
-      items.push({
-        id: `${alert.id}>${destination}`,
-        destination,
-        action: 'resolve',
-        key,
-        alert,
-        createdAt: now,
-        dueAt: now,
-        attempts: 0,
-        status: 'pending',
-      });
+      items.push(newOutboxItem(alert, destination, { action: 'resolve', key }, now));
     }
     if (items.length === 0) return;
     log.info({ pages: items.length }, 'resolving pages of targets no longer watched');
     await outbox.add(items);
     await store.updatePages(
       [],
-      items.map((item) => `${item.destination}|${item.key}`),
+      items.map((item) => pageOf(item.destination, item.key)),
     );
   }
 
@@ -240,12 +229,13 @@ export function createAlerting(options: AlertingOptions): Alerting {
     async publish(events, run) {
       try {
         if (behind) await catchUp();
+        const inventoryOf = readOnce();
         // A scan without events leaves the cursor where it is: nothing to route, and no store write per scan.
         if (events.length > 0) {
-          await routeEvents(events);
+          await routeEvents(events, inventoryOf);
           await store.setRoutedThrough(run.id);
         }
-        await closeUnwatched(run.id);
+        await closeUnwatched(run.id, inventoryOf);
         behind = false;
       } catch (error) {
         behind = true;
@@ -294,15 +284,12 @@ export function toAlert(event: ListingEvent, inventory: readonly InventoryEntry[
 }
 
 function entryOf(target: string, inventory: readonly InventoryEntry[]): InventoryEntry | undefined {
-  let inside: InventoryEntry | undefined;
-  for (const entry of inventory) {
-    try {
-      const relation = relateTargets(target, entry);
-      if (relation === 'same') return entry;
-      if (relation === 'inside') inside ??= entry;
-    } catch {
-      // A target that no longer parses under today's rules: no labels rather than no alert.
-    }
+  try {
+    // One parse of the target for the whole inventory; the entry itself first, else the first range holding it.
+    const { duplicate, overlaps } = checkOverlap(inventory, target);
+    return duplicate ?? overlaps.find((entry) => relateTargets(target, entry) === 'inside');
+  } catch {
+    // A target that no longer parses under today's rules: no labels rather than no alert.
+    return undefined;
   }
-  return inside;
 }

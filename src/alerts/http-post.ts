@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { DeliveryError } from './delivery-error.ts';
 
 /**
@@ -12,6 +12,18 @@ export interface HttpNotifierDeps {
   readonly timeoutMs: number;
   /** Wall clock: webhook timestamps and `Retry-After` dates are read against it. */
   readonly clock: () => Date;
+}
+
+/**
+ * The dispatcher notifiers share: connect, header and body timeouts from `alerts.timeout`. undici 7 follows no
+ * redirects without a redirect interceptor, so a request goes only where the operator configured it.
+ */
+export function createNotifierDispatcher(timeoutMs: number): Agent {
+  return new Agent({
+    connect: { timeout: Math.min(timeoutMs, 10_000) },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
 }
 
 export interface PostJsonOptions {

@@ -33,3 +33,24 @@ export interface OutboxItem {
   /** ISO 8601, when given up on (`status: 'failed'`). */
   readonly failedAt?: string;
 }
+
+/** A new, not yet attempted item; its id is derived from the alert and the destination (see {@link OutboxItem.id}). */
+export function newOutboxItem(
+  alert: Alert,
+  destination: string,
+  route: { readonly action: DeliveryAction; readonly key: string },
+  createdAt: string,
+  dueAt: string = createdAt,
+): OutboxItem {
+  return {
+    id: `${alert.id}>${destination}`,
+    destination,
+    action: route.action,
+    key: route.key,
+    alert,
+    createdAt,
+    dueAt,
+    attempts: 0,
+    status: 'pending',
+  };
+}

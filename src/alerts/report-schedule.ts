@@ -4,7 +4,7 @@ import type { Message } from '../render/message.ts';
 import type { CronLike, CronTaskLike } from '../scheduler/scan-scheduler.ts';
 import type { Alert } from './alert.ts';
 import type { Outbox } from './outbox.ts';
-import type { OutboxItem } from './outbox-item.ts';
+import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
 
 export interface ReportScheduleOptions {
   readonly reports: readonly { readonly schedule: string; readonly to: readonly string[] }[];
@@ -50,17 +50,9 @@ export function createReportScheduler(options: ReportScheduleOptions): ReportSch
       report: { ...message, ephemeral: false },
     };
     return options.outbox.add(
-      report.to.map((destination) => ({
-        id: `${alert.id}>${destination}`,
-        destination,
-        action: 'notify',
-        key: 'report',
-        alert,
-        createdAt: now,
-        dueAt: now,
-        attempts: 0,
-        status: 'pending',
-      })),
+      report.to.map((destination) =>
+        newOutboxItem(alert, destination, { action: 'notify', key: 'report' }, now),
+      ),
     );
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Alert, DeliveryAction } from './alert.ts';
 import { isMuted, type Mute } from './mutes.ts';
 import type { Notifier } from './notifiers/notifier.ts';
-import type { OutboxItem } from './outbox-item.ts';
+import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
 import { type Route, routeMatches } from './route.ts';
 
 export interface RoutingContext {
@@ -54,19 +54,11 @@ export function routeAlerts(alerts: readonly Alert[], context: RoutingContext): 
       const perKey = context.modes.get(destination) === 'per-key';
       const action = perKey ? pagerAction(alert) : 'notify';
       const key = perKey ? dedupKey(alert) : groupKey(alert);
-      if (action === 'trigger') opened.push(`${destination}|${key}`);
-      if (action === 'resolve') closed.push(`${destination}|${key}`);
-      items.push({
-        id: `${alert.id}>${destination}`,
-        destination,
-        action,
-        key,
-        alert,
-        createdAt,
-        dueAt: perKey ? createdAt : groupDue,
-        attempts: 0,
-        status: 'pending',
-      });
+      if (action === 'trigger') opened.push(pageOf(destination, key));
+      if (action === 'resolve') closed.push(pageOf(destination, key));
+      items.push(
+        newOutboxItem(alert, destination, { action, key }, createdAt, perKey ? createdAt : groupDue),
+      );
     }
   }
   return { items, opened, closed, muted, unrouted };
@@ -90,10 +82,8 @@ function destinationsFor(context: RoutingContext, alert: Alert): string[] {
   if (alert.kind === 'delisted' || alert.kind === 'zone-recovered') {
     const key = dedupKey(alert);
     for (const page of context.openPages ?? []) {
-      // Destination names cannot contain `|` (config validation), so the first one separates the two.
-      const bar = page.indexOf('|');
-      const destination = page.slice(0, bar);
-      if (page.slice(bar + 1) === key && context.modes.get(destination) === 'per-key') names.add(destination);
+      const open = parsePage(page);
+      if (open.key === key && context.modes.get(open.destination) === 'per-key') names.add(open.destination);
     }
   }
   return [...names];
@@ -114,6 +104,26 @@ export function dedupKey(alert: Alert): string {
         : `rblwatch:${alert.kind}:${alert.id}`;
   if (key.length <= MAX_DEDUP_KEY) return key;
   return `rblwatch:sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** An open page as stored: `<destination>|<dedup key>` (destination names cannot contain `|`). */
+export function pageOf(destination: string, key: string): string {
+  return `${destination}|${key}`;
+}
+
+export function parsePage(page: string): { destination: string; key: string } {
+  const bar = page.indexOf('|');
+  return { destination: page.slice(0, bar), key: page.slice(bar + 1) };
+}
+
+/**
+ * The (target, zone) a listing's dedup key names, or `undefined` for zone pages, notices and hashed keys. Zone
+ * names have no colon and IPv6 targets do, so the zone is what follows the last one.
+ */
+export function listingOfKey(key: string): { target: string; zone: string } | undefined {
+  if (key.startsWith('rblwatch:zone:') || key.startsWith('rblwatch:sha256:')) return undefined;
+  const match = /^rblwatch:(.+):([^:]+)$/.exec(key);
+  return match ? { target: match[1] as string, zone: match[2] as string } : undefined;
 }
 
 /** Grouped messages hold one kind; first-scan listings ("already listed") are not mixed with new ones. */

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
-import { Agent } from 'undici';
 import type { Alert, Delivery } from '../alerts/alert.ts';
 import { isDeliveryError } from '../alerts/delivery-error.ts';
+import { createNotifierDispatcher } from '../alerts/http-post.ts';
 import { createNotifiers } from '../alerts/notifiers/index.ts';
 import type { OutboxItem } from '../alerts/outbox-item.ts';
 import type { CommandContext, CommandDefinition, Reply } from '../command-api/command.ts';
@@ -39,11 +39,7 @@ export async function runAlertsTest(
     );
     return ExitCode.usage;
   }
-  const dispatcher = new Agent({
-    connect: { timeout: Math.min(config.alerts.timeoutMs, 10_000) },
-    headersTimeout: config.alerts.timeoutMs,
-    bodyTimeout: config.alerts.timeoutMs,
-  });
+  const dispatcher = createNotifierDispatcher(config.alerts.timeoutMs);
   try {
     const notifier = createNotifiers([destination], {
       http: { dispatcher, timeoutMs: config.alerts.timeoutMs, clock: () => new Date() },

@@ -2,6 +2,7 @@ import { REST } from 'discord.js';
 import { commandRegistry } from '../../commands/index.ts';
 import { registerDiscordCommands } from '../chat/discord/command-data.ts';
 import { renderSlackManifestYaml } from '../chat/slack/slack-manifest.ts';
+import { SNOWFLAKE } from '../config/alerts-config.ts';
 import { loadConfig } from '../config/app-config.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 import { createLogger } from '../log.ts';
@@ -47,7 +48,7 @@ export async function runDiscordRegister(
       'set DISCORD_TOKEN and DISCORD_APPLICATION_ID (see README, Chat: Discord) to register commands',
     );
   }
-  if (flags.guild !== undefined && !/^\d{15,21}$/.test(flags.guild)) {
+  if (flags.guild !== undefined && !SNOWFLAKE.test(flags.guild)) {
     throw new UserError(ErrorCode.USAGE, '--guild must be a guild id (a long number)');
   }
   const guildIds = flags.guild !== undefined ? [flags.guild] : discord.guildIds;

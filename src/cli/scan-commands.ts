@@ -79,56 +79,54 @@ async function scanOnce(
   flags: { json?: boolean },
   io: CliIo,
 ): Promise<number> {
-  {
-    const abort = new AbortController();
-    const onSignal = (): void => abort.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    let progress = createProgress(io, 0, '');
-    let total = -1;
-    let reported = 0;
-    try {
-      const outcome = await runtime.scan({
-        signal: abort.signal,
-        publisher: alerting,
-        onProgress: (done, expected) => {
-          if (expected !== total) {
-            total = expected;
-            progress = createProgress(io, expected, 'lookups');
-          }
-          progress.tick(done - reported);
-          reported = done;
-        },
-      });
-      progress.done();
-      const { run, events, skippedZones } = outcome;
-      const sent = await alerting.outbox.deliverDue({ flush: true });
-      const queued = alerting.outbox.items().filter((item) => item.status === 'pending').length;
-      const alerts = { ...sent, pending: queued };
-      if (flags.json) {
-        io.stdout.write(`${JSON.stringify({ run, events, skippedZones, alerts }, null, 2)}\n`);
-      } else {
-        if (events.length === 0) io.stdout.write('no changes\n');
-        for (const event of events)
-          io.stdout.write(`${event.kind.padEnd(15)} ${printable(describeEvent(event))}\n`);
-        if (skippedZones.length > 0)
-          io.stdout.write(`not due yet (zone intervals): ${skippedZones.join(', ')}\n`);
-        io.stdout.write(
-          `scan ${run.status}: ${run.targets} targets, ${run.lookups} lookups, ${run.listed} listed, ${run.unknown} unknown, ${run.events} events\n`,
-        );
-        if (sent.delivered + sent.retried + sent.failed + queued > 0) {
-          io.stdout.write(
-            `alerts: ${sent.delivered} sent, ${sent.failed} given up, ${queued} queued ` +
-              '(`rblwatch alerts pending` lists them)\n',
-          );
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let progress = createProgress(io, 0, '');
+  let total = -1;
+  let reported = 0;
+  try {
+    const outcome = await runtime.scan({
+      signal: abort.signal,
+      publisher: alerting,
+      onProgress: (done, expected) => {
+        if (expected !== total) {
+          total = expected;
+          progress = createProgress(io, expected, 'lookups');
         }
+        progress.tick(done - reported);
+        reported = done;
+      },
+    });
+    progress.done();
+    const { run, events, skippedZones } = outcome;
+    const sent = await alerting.outbox.deliverDue({ flush: true });
+    const queued = alerting.outbox.items().filter((item) => item.status === 'pending').length;
+    const alerts = { ...sent, pending: queued };
+    if (flags.json) {
+      io.stdout.write(`${JSON.stringify({ run, events, skippedZones, alerts }, null, 2)}\n`);
+    } else {
+      if (events.length === 0) io.stdout.write('no changes\n');
+      for (const event of events)
+        io.stdout.write(`${event.kind.padEnd(15)} ${printable(describeEvent(event))}\n`);
+      if (skippedZones.length > 0)
+        io.stdout.write(`not due yet (zone intervals): ${skippedZones.join(', ')}\n`);
+      io.stdout.write(
+        `scan ${run.status}: ${run.targets} targets, ${run.lookups} lookups, ${run.listed} listed, ${run.unknown} unknown, ${run.events} events\n`,
+      );
+      if (sent.delivered + sent.retried + sent.failed + queued > 0) {
+        io.stdout.write(
+          `alerts: ${sent.delivered} sent, ${sent.failed} given up, ${queued} queued ` +
+            '(`rblwatch alerts pending` lists them)\n',
+        );
       }
-      if (run.status === 'interrupted') return ExitCode.interrupted;
-      return ExitCode.ok;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     }
+    if (run.status === 'interrupted') return ExitCode.interrupted;
+    return ExitCode.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

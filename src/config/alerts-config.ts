@@ -68,7 +68,8 @@ export const alertDefaults = Object.freeze({
 const severities = ['critical', 'major', 'minor', 'info'] as const;
 const DESTINATION_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const SLACK_CHANNEL = /^[CGD][A-Z0-9]{6,}$/;
-const SNOWFLAKE = /^\d{15,21}$/;
+/** Discord ids (users, roles, guilds, channels) are 64-bit snowflakes written in decimal. */
+export const SNOWFLAKE = /^\d{15,21}$/;
 const SLACK_ID = /^[UWS][A-Z0-9]{6,}$/;
 const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
 
