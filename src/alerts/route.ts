@@ -15,7 +15,10 @@ export interface RouteMatch {
     readonly customer?: readonly string[];
     readonly tags?: readonly string[];
   };
-  /** `false`: only listings found after watching began; `true`: only those found on a target's first scan. */
+  /**
+   * `true`: only listings found on a target's first scan (they existed before watching began). Left out or `false`:
+   * only listings found after watching began, so a first scan is silent unless a route asks for it.
+   */
   readonly initial?: boolean;
 }
 
@@ -29,7 +32,9 @@ export function routeMatches(match: RouteMatch, alert: Alert): boolean {
   if (match.kind && !match.kind.includes(alert.kind)) return false;
   if (match.severity && !match.severity.includes(alert.severity)) return false;
   if (match.zone && (alert.zone === undefined || !match.zone.includes(alert.zone))) return false;
-  if (match.initial !== undefined && (alert.initial === true) !== match.initial) return false;
+  // Hosted monitors make the first check silent: what was listed before watching began is recorded and reported,
+  // not announced, unless a route opts in.
+  if ((alert.initial === true) !== (match.initial === true)) return false;
   if (match.labels && !labelsMatch(match.labels, alert.labels)) return false;
   return true;
 }

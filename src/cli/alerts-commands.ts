@@ -4,6 +4,7 @@ import { isDeliveryError } from '../alerts/delivery-error.ts';
 import { createNotifierDispatcher } from '../alerts/http-post.ts';
 import { createNotifiers } from '../alerts/notifiers/index.ts';
 import type { OutboxItem } from '../alerts/outbox-item.ts';
+import { type StandingNow, staleReason } from '../alerts/retry-given-up.ts';
 import type { CommandContext, CommandDefinition, Reply } from '../command-api/command.ts';
 import { loadConfig } from '../config/app-config.ts';
 import { listingKey } from '../domain/listing.ts';
@@ -135,28 +136,13 @@ export function runAlertsRetry(ids: readonly string[], flags: ConfigFlags, io: C
     );
     const unknown = ids.filter((id) => !selected.some((item) => item.id === id));
     for (const id of unknown) io.stderr.write(`rblwatch: no given-up alert with id ${printable(id)}\n`);
-    // A trigger is re-sent only while its listing (or degraded zone) still stands and nothing newer follows it on
-    // the same page: re-sending it after its resolve went out would open a page that nothing ever closes.
     const [states, degraded] = await Promise.all([runtime.repo.getStates(), runtime.repo.getDegradedZones()]);
-    const stale = (item: OutboxItem): string | undefined => {
-      if (item.action !== 'trigger') return undefined;
-      const later = queued.some(
-        (other) =>
-          other.destination === item.destination &&
-          other.key === item.key &&
-          other.createdAt > item.createdAt,
-      );
-      if (later) return 'a later alert for the same page follows it';
-      const { alert } = item;
-      if (
-        alert.kind === 'listed' &&
-        states.get(listingKey(alert.target ?? '', alert.zone ?? ''))?.status !== 'listed'
-      ) {
-        return 'no longer listed';
-      }
-      if (alert.kind === 'zone-degraded' && !degraded.has(alert.zone ?? '')) return 'the zone has recovered';
-      return undefined;
+    const standing: StandingNow = {
+      queued,
+      isListed: (target, zone) => states.get(listingKey(target, zone))?.status === 'listed',
+      isDegraded: (zone) => degraded.has(zone),
     };
+    const stale = (item: OutboxItem): string | undefined => staleReason(item, standing);
     const failed = selected.filter((item) => {
       const why = stale(item);
       if (why) io.stdout.write(`${printable(item.id)}: not re-sent: ${why}\n`);

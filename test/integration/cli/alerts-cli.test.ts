@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxItem } from '../../../src/alerts/outbox-item.ts';
+import { listingKey } from '../../../src/domain/listing.ts';
+import { startedRun } from '../../../src/domain/scan-run.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import {
   type FakePagerDuty,
@@ -159,5 +161,77 @@ describe('rblwatch alerts retry', () => {
     const unknown = await runCli(['alerts', 'retry', 'nope', '--config', config], { env });
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toContain('no given-up alert with id nope');
+  });
+
+  it('does not re-send a given-up resolve once the target is listed again (it would close a standing incident)', async () => {
+    const target = '11.22.33.2';
+    const zone = 'zen.spamhaus.org';
+    const at = '2026-11-30T03:00:00.000Z';
+    const resolve: OutboxItem = {
+      id: 'old-resolve>pager',
+      destination: 'pager',
+      action: 'resolve',
+      key: `rblwatch:${target}:${zone}`,
+      alert: {
+        id: 'old-resolve',
+        kind: 'delisted',
+        at,
+        severity: 'critical',
+        zone,
+        target,
+        codes: [],
+        meanings: [],
+        txt: [],
+      },
+      createdAt: at,
+      dueAt: at,
+      attempts: 9,
+      status: 'failed',
+      failedAt: '2026-12-01T03:00:00.000Z',
+      lastError: 'HTTP 500',
+    };
+    const store = await openStore(join(dir, 'store.sqlite'));
+    try {
+      await store.alerts.addOutbox([resolve]);
+      // A later scan listed the target again (its trigger went out and left the outbox).
+      const run = { ...startedRun('2026-12-02T03:00:00.000Z-relist', '2026-12-02T03:00:00.000Z') };
+      await store.startRun(run);
+      await store.commitRun({
+        run: { ...run, status: 'completed', endedAt: '2026-12-02T03:01:00.000Z' },
+        events: [],
+        states: [
+          [
+            listingKey(target, zone),
+            {
+              target,
+              zone,
+              status: 'listed',
+              codes: ['127.0.0.2'],
+              meanings: ['listed'],
+              txt: [],
+              listedSince: '2026-12-02T03:00:00.000Z',
+              listedStreak: 1,
+              cleanStreak: 0,
+              updatedAt: '2026-12-02T03:00:00.000Z',
+            },
+          ],
+        ],
+        degradedZones: [],
+        firstScanned: [],
+      });
+    } finally {
+      await store.close();
+    }
+    const result = await runCli(['alerts', 'retry', 'old-resolve>pager', '--config', config], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('old-resolve>pager: not re-sent: listed again since');
+    expect(result.stdout).toContain('0 alert(s) queued again');
+    const reopened = await openStore(join(dir, 'store.sqlite'));
+    try {
+      const item = (await reopened.alerts.listOutbox()).find((other) => other.id === 'old-resolve>pager');
+      expect(item?.status).toBe('failed');
+    } finally {
+      await reopened.close();
+    }
   });
 });
