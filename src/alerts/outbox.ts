@@ -32,7 +32,7 @@ export interface OutboxOptions {
   readonly clock?: () => Date;
   /** [0, 1); injectable so backoff is reproducible in tests. */
   readonly random?: () => number;
-  /** Deliveries in flight at once (default 4). */
+  /** Destinations sent to at once (default 4); each gets one request at a time. */
   readonly concurrency?: number;
   /** Longest wait between passes when nothing is due (default 30 s): picks up items another process queued. */
   readonly pollMs?: number;
@@ -96,8 +96,14 @@ export function createOutbox(options: OutboxOptions): Outbox {
   /** Aborted by `stop()`: sends in flight give up (their items stay queued) and no new unit starts. */
   let stopping = new AbortController();
   let lastLoad = 0;
-  /** Ids delivered in the current round, removed from the store together when the round ends. */
-  const delivered: string[] = [];
+  /**
+   * Per destination: consecutive retryable failures, and the time (ms) before which nothing more is sent to it. A
+   * 429 or a failing service is the destination's state, not one item's: the items queued behind the one that
+   * failed must wait too, or they would hammer it in the same second.
+   */
+  const destinations = new Map<string, { failures: number; blockedUntil: number }>();
+  /** Removals of delivered items asked for in this event-loop turn, written together (see `recordDelivered`). */
+  let removal: { ids: string[]; written: Promise<void> } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<unknown> | undefined;
   let again = false;
@@ -142,10 +148,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return heads;
   }
 
+  function blockedUntil(destination: string): number {
+    return destinations.get(destination)?.blockedUntil ?? 0;
+  }
+
   function collectUnits(now: number, flush: boolean): Unit[] {
     const units: Unit[] = [];
     for (const { notifier, items } of plan()) {
       const first = items[0] as OutboxItem;
+      if (blockedUntil(first.destination) > now) continue;
       // The grouping window runs from a group's first item; flushing ends it early, but backoff is always honoured.
       const due =
         Date.parse(first.dueAt) <= now || (flush && first.attempts === 0 && first.batch === undefined);
@@ -215,6 +226,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const status = isDeliveryError(error) ? error.status : undefined;
       const attempts = (items[0] as OutboxItem).attempts + 1;
       const wait = backoff(attempts, isDeliveryError(error) ? error.retryAfterMs : undefined);
+      if (retryable) blockDestination(delivery.destination, now.getTime(), error);
       const oldest = Math.min(...items.map((item) => Date.parse(item.createdAt)));
       const giveUp = !retryable || now.getTime() + wait - oldest > retry.horizonMs;
       const updated: OutboxItem[] = items.map((item) => ({
@@ -244,14 +256,42 @@ export function createOutbox(options: OutboxOptions): Outbox {
       options.onResult?.(delivery.destination, 'retry', items.length);
       return 'retry';
     }
-    // Removed from the store at the end of the round, in one write for all deliveries of the round (see runPass).
-    for (const item of items) {
-      queue.delete(item.id);
-      delivered.push(item.id);
-    }
+    destinations.delete(delivery.destination);
+    // Out of memory first: should recording fail, the items must not go out again in this pass. They stay in the
+    // store, so a later pass resends them (at least once), never loses them.
+    for (const item of items) queue.delete(item.id);
     unitLog.info({ items: items.length, action: delivery.action }, `delivered to ${delivery.destination}`);
     options.onResult?.(delivery.destination, 'delivered', items.length);
+    // Recorded before this destination gets its next request: a crash now repeats at most this one delivery.
+    await recordDelivered(items.map((item) => item.id));
     return 'delivered';
+  }
+
+  /**
+   * Back the whole destination off after a retryable failure: until its `Retry-After`, else by the destination's
+   * own exponential backoff (consecutive failures, with jitter).
+   */
+  function blockDestination(destination: string, now: number, error: unknown): void {
+    const failures = (destinations.get(destination)?.failures ?? 0) + 1;
+    const wait = backoff(failures, isDeliveryError(error) ? error.retryAfterMs : undefined);
+    destinations.set(destination, { failures, blockedUntil: now + wait });
+  }
+
+  /**
+   * Removes delivered items from the store. Removals asked for in the same event-loop turn (deliveries to several
+   * destinations finishing together) share one write; each caller waits for the write that covers its items.
+   */
+  function recordDelivered(ids: readonly string[]): Promise<void> {
+    if (!removal) {
+      const batch: { ids: string[]; written: Promise<void> } = { ids: [], written: Promise.resolve() };
+      batch.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (removal === batch) removal = undefined;
+        return options.store.removeOutbox(batch.ids);
+      });
+      removal = batch;
+    }
+    removal.ids.push(...ids);
+    return removal.written;
   }
 
   async function runPass(flush: boolean): Promise<PassResult> {
@@ -260,18 +300,28 @@ export function createOutbox(options: OutboxOptions): Outbox {
     for (let round = 0; round < 100; round++) {
       const units = collectUnits(clock().getTime(), flush);
       if (units.length === 0) break;
+      // One request in flight per destination, destinations side by side: a crash repeats at most the one request
+      // in flight to a service, and a destination that starts failing stops getting requests at once.
+      const lanes = new Map<string, Unit[]>();
+      for (const unit of units) {
+        const lane = lanes.get(unit.delivery.destination);
+        if (lane) lane.push(unit);
+        else lanes.set(unit.delivery.destination, [unit]);
+      }
+      const queues = [...lanes.values()];
       let next = 0;
       let progressed = false;
-      const worker = async () => {
-        while (next < units.length && !stopping.signal.aborted) {
-          const unit = units[next++] as Unit;
+      const runLane = async (lane: readonly Unit[]): Promise<void> => {
+        for (const unit of lane) {
+          if (stopping.signal.aborted || blockedUntil(unit.delivery.destination) > clock().getTime()) return;
           let result: 'delivered' | 'retry' | 'failed';
           try {
             result = await send(unit);
           } catch (error) {
-            // The store failed while recording the outcome: leave the items as they are and try next pass.
+            // The store failed while recording the outcome: leave the rest of this lane for a later pass.
             log.error({ err: error, delivery: unit.delivery.id }, 'could not record a delivery outcome');
-            result = 'retry';
+            counts.retried++;
+            return;
           }
           if (result === 'delivered') counts.delivered++;
           else if (result === 'retry') counts.retried++;
@@ -279,20 +329,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
           if (result !== 'retry') progressed = true;
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, units.length) }, worker));
-      // One index write per round, not per delivery: a /22 listed at once is a thousand pages. A crash before this
-      // write resends the round's deliveries (at least once), never loses one.
-      const done = delivered.splice(0);
-      if (done.length > 0) {
-        try {
-          await options.store.removeOutbox(done);
-        } catch (error) {
-          log.error(
-            { err: error, items: done.length },
-            'could not remove delivered alerts; they may be sent again',
-          );
-        }
-      }
+      const worker = async (): Promise<void> => {
+        while (next < queues.length && !stopping.signal.aborted) await runLane(queues[next++] as Unit[]);
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
       if (!progressed || stopping.signal.aborted) break;
     }
     return counts;
@@ -314,7 +354,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
   function nextWakeMs(): number {
     const now = clock().getTime();
     let next = now + pollMs;
-    for (const { items } of plan()) next = Math.min(next, Date.parse((items[0] as OutboxItem).dueAt));
+    for (const { items } of plan()) {
+      const first = items[0] as OutboxItem;
+      next = Math.min(next, Math.max(Date.parse(first.dueAt), blockedUntil(first.destination)));
+    }
     return Math.max(50, next - now);
   }
 

@@ -84,6 +84,11 @@ export interface FakeReceiverOptions {
   readonly urlPath?: string;
   /** Computes `verified` for every request, scripted or not (the webhook receiver's signature check). */
   readonly verify?: (request: RecordedRequest) => boolean;
+  /**
+   * Called as soon as the answer to request `index` (0-based) has been handed to the socket: the moment to kill a
+   * client "right after the service accepted" a request.
+   */
+  readonly onAnswered?: (index: number, request: RecordedRequest) => void;
 }
 
 /**
@@ -110,6 +115,7 @@ export async function startFakeReceiver(
           else waiters.push(waiter);
         }
         answerWith(answer, recorded, res);
+        if (answer !== 'hang' && answer !== 'reset') options.onAnswered?.(requests.length - 1, recorded);
       })
       .catch(() => req.socket.destroy());
   });
@@ -159,7 +165,9 @@ export async function startFakeReceiver(
  * event, 400 `{ status: 'invalid event', errors }` otherwise (routing key not 32 characters, unknown action,
  * trigger without summary, source or a known severity, resolve without dedup key).
  */
-export async function startFakePagerDuty(): Promise<FakePagerDuty> {
+export async function startFakePagerDuty(
+  options: Pick<FakeReceiverOptions, 'onAnswered'> = {},
+): Promise<FakePagerDuty> {
   const incidents = new Map<string, 'triggered' | 'acknowledged' | 'resolved'>();
   const receiver = await startFakeReceiver(
     (request) => {
@@ -175,7 +183,7 @@ export async function startFakePagerDuty(): Promise<FakePagerDuty> {
       incidents.set(dedupKey, state[event.event_action as keyof typeof state]);
       return { status: 202, body: { status: 'success', message: 'Event processed', dedup_key: dedupKey } };
     },
-    { urlPath: '/v2/enqueue' },
+    { urlPath: '/v2/enqueue', ...options },
   );
   return { ...receiver, incidents };
 }

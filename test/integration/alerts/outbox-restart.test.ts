@@ -11,7 +11,8 @@ import { describeWithService, rbldnsdAvailability } from '../../helpers/services
 
 /**
  * "Nothing is lost when the process dies": a scan routes two pages while PagerDuty never answers, the process is
- * SIGKILLed with both deliveries in flight, and the next process delivers both, each accepted exactly once.
+ * SIGKILLed with a delivery in flight, and the next process delivers both, each accepted exactly once. And "nothing
+ * is sent twice": a process killed right after PagerDuty accepted a page repeats at most that one.
  */
 const header = ':127.0.0.2:Listed, see https://bl.example/?$';
 const ROUTING_KEY = 'k'.repeat(32);
@@ -58,15 +59,16 @@ describeWithService(await rbldnsdAvailability(), 'outbox across a killed process
     timeout: 120_000,
   }, async () => {
     const env = { PAGERDUTY_ROUTING_KEY: ROUTING_KEY };
-    pagerduty.script('hang', 'hang');
+    pagerduty.script('hang');
     const child = spawn(process.execPath, ['bin/rblwatch.js', 'scan', '--config', config], {
       cwd: repoRoot,
       stdio: 'ignore',
       env: { ...process.env, ...env, NO_COLOR: '1' },
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    // Both pages are stored before either is sent, so once both requests are in flight, both are queued.
-    await pagerduty.waitForRequests(2, 45_000);
+    // Both pages are stored before either is sent; one request at a time goes to a destination, so once the first
+    // is in flight (and hangs), both are queued.
+    await pagerduty.waitForRequests(1, 45_000);
     child.kill('SIGKILL');
     await exited;
     expect(pagerduty.incidents.size).toBe(0);
@@ -87,13 +89,84 @@ describeWithService(await rbldnsdAvailability(), 'outbox across a killed process
       ['rblwatch:10.8.0.5:bl.test', 'triggered'],
       ['rblwatch:10.8.0.6:bl.test', 'triggered'],
     ]);
-    // Two hung attempts, then exactly one accepted trigger per page.
-    expect(pagerduty.requests).toHaveLength(4);
+    // One hung attempt, then exactly one accepted trigger per page.
+    expect(pagerduty.requests).toHaveLength(3);
     const store = await openStore(join(dir, 'store.sqlite'));
     try {
       expect(await store.alerts.listOutbox()).toEqual([]);
     } finally {
       await store.close();
     }
+  });
+});
+
+describeWithService(await rbldnsdAvailability(), 'outbox: a kill right after an acceptance', () => {
+  const targets = Array.from({ length: 10 }, (_, n) => `10.9.0.${n + 1}`);
+  let server: RbldnsdServer;
+  let fake: FakePagerDuty;
+  let work: string;
+  let file: string;
+  /** Set by the test: what to do once the fake has answered request `index`. */
+  let onAnswered: (index: number) => void = () => {};
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'rblwatch-outbox-kill-'));
+    server = await startRbldnsd([
+      { name: 'bl.test', type: 'ip4set', data: `${header}\n127.0.0.2\n${targets.join('\n')}\n` },
+    ]);
+    fake = await startFakePagerDuty({ onAnswered: (index) => onAnswered(index) });
+    const zones = join(work, 'zones.yml');
+    await writeFile(zones, 'zones:\n  - { zone: bl.test, kind: ip4, severity: critical }\n');
+    file = join(work, 'rblwatch.yml');
+    await writeFile(
+      file,
+      [
+        `store: ${join(work, 'store.sqlite')}`,
+        `resolvers: ["${server.host}:${server.port}"]`,
+        `zones: ${zones}`,
+        `targets: [${targets.join(', ')}]`,
+        'destinations:',
+        `  pager: { type: pagerduty, routingKey: "\${PAGERDUTY_ROUTING_KEY}", url: "${fake.url}" }`,
+        'routes: [{ match: { kind: [listed], initial: true }, to: [pager] }]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await fake?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('repeats at most the one page in flight when killed right after PagerDuty accepted the 3rd of 10', {
+    timeout: 120_000,
+  }, async () => {
+    const env = { PAGERDUTY_ROUTING_KEY: ROUTING_KEY };
+    const child = spawn(process.execPath, ['bin/rblwatch.js', 'scan', '--config', file], {
+      cwd: repoRoot,
+      stdio: 'ignore',
+      env: { ...process.env, ...env, NO_COLOR: '1' },
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    onAnswered = (index) => {
+      if (index === 2) child.kill('SIGKILL');
+    };
+    await exited;
+    onAnswered = () => {};
+    const beforeRestart = fake.requests.length;
+    expect(beforeRestart).toBeGreaterThanOrEqual(3);
+
+    const next = await runCli(['scan', '--config', file], { env, timeoutMs: 60_000 });
+    expect(next.code, next.stderr).toBe(0);
+    const accepted = new Map<string, number>();
+    for (const request of fake.requests) {
+      const key = (request.json as { dedup_key: string }).dedup_key;
+      accepted.set(key, (accepted.get(key) ?? 0) + 1);
+    }
+    expect([...accepted.keys()].sort()).toEqual(targets.map((target) => `rblwatch:${target}:bl.test`).sort());
+    const duplicates = [...accepted.values()].reduce((sum, count) => sum + count - 1, 0);
+    expect(duplicates).toBeLessThanOrEqual(1);
+    expect(fake.requests.length).toBeLessThanOrEqual(targets.length + 1);
   });
 });

@@ -132,6 +132,49 @@ describe('outbox', () => {
     expect(pager.sent).toHaveLength(1);
   });
 
+  it('a 429 with Retry-After holds back the whole destination, not only the item that got it', async () => {
+    const pager = scripted('pager', 'per-key', [
+      new DeliveryError(true, 'HTTP 429', { status: 429, retryAfterMs: 20_000 }),
+    ]);
+    const chat = scripted('chat', 'grouped');
+    const { alerting, advance } = await setup([pager.notifier, chat.notifier], { window: 0 });
+    await alerting.route(Array.from({ length: 40 }, (_, n) => alert(n + 1)));
+    expect(await alerting.outbox.deliverDue()).toMatchObject({ retried: 1 });
+    // The other destination is not held up by the pager's throttle.
+    expect(chat.sent).toHaveLength(1);
+    for (const step of [1_000, 10_000, 8_999]) {
+      advance(step);
+      expect(await alerting.outbox.deliverDue()).toEqual({ delivered: 0, retried: 0, failed: 0 });
+    }
+    expect(pager.sent).toHaveLength(0);
+    advance(1);
+    expect(await alerting.outbox.deliverDue()).toMatchObject({ delivered: 40 });
+    expect(pager.sent.map((delivery) => delivery.alerts[0]?.target)).toEqual(
+      Array.from({ length: 40 }, (_, n) => `192.0.2.${n + 1}`),
+    );
+  });
+
+  it('backs a failing destination off as a whole, growing with each failure, and resets once it answers', async () => {
+    const pager = scripted('pager', 'per-key', [
+      new DeliveryError(true, 'HTTP 500', { status: 500 }),
+      new DeliveryError(true, 'HTTP 503', { status: 503 }),
+    ]);
+    const { alerting, advance } = await setup([pager.notifier], { routes: [{ match: {}, to: ['pager'] }] });
+    await alerting.route([alert(1), alert(2), alert(3)]);
+    expect(await alerting.outbox.deliverDue()).toEqual({ delivered: 0, retried: 1, failed: 0 });
+    // First backoff: 10 s x 0.75 (random 0.5). Nothing goes to the pager before.
+    advance(7_499);
+    expect(await alerting.outbox.deliverDue()).toEqual({ delivered: 0, retried: 0, failed: 0 });
+    advance(1);
+    expect(await alerting.outbox.deliverDue()).toEqual({ delivered: 0, retried: 1, failed: 0 });
+    // Second failure in a row: 20 s x 0.75.
+    advance(14_999);
+    expect(await alerting.outbox.deliverDue()).toEqual({ delivered: 0, retried: 0, failed: 0 });
+    advance(1);
+    expect(await alerting.outbox.deliverDue()).toEqual({ delivered: 3, retried: 0, failed: 0 });
+    expect(pager.sent).toHaveLength(3);
+  });
+
   it('never retries a rejection, keeps it as failed and tells the other destinations', async () => {
     const pager = scripted('pager', 'per-key', [
       new DeliveryError(false, 'HTTP 400: invalid routing key', { status: 400 }),
