@@ -1,6 +1,7 @@
 import { type CommandContext, defineCommand } from '../src/command-api/command.ts';
 import { describeReason, formatTime } from '../src/command-api/format-reply.ts';
 import { isWatched, resolveWatchedTarget } from '../src/command-api/resolve-subject.ts';
+import { listTargetEvents } from '../src/command-api/target-status.ts';
 import type { ListingEvent } from '../src/domain/listing.ts';
 
 /** Events shown; older ones are left to the CLI, which pages through everything. */
@@ -30,7 +31,7 @@ export const historyCommand = defineCommand({
   options: [
     {
       name: 'target',
-      description: 'An IP address or domain (watched now or before)',
+      description: 'An IP address, range or domain (watched now or before)',
       type: 'string',
       required: true,
       autocomplete: 'target',
@@ -49,17 +50,8 @@ export const historyCommand = defineCommand({
       return;
     }
     const { target, kind } = resolved.value;
-    if (kind === 'cidr') {
-      await context.reply({
-        title: 'History is kept per address',
-        lines: [`Give one address of ${target}, or see its current listings with /rbl status ${target}.`],
-        tone: 'neutral',
-        ephemeral: true,
-      });
-      return;
-    }
-    // One more than shown, to know whether older changes exist.
-    const { events } = await store.listEvents({ target, limit: HISTORY_LIMIT + 1 });
+    // One more than shown, to know whether older changes exist. A range's history is its addresses'.
+    const events = await listTargetEvents(store, target, {}, HISTORY_LIMIT + 1);
     if (events.length === 0) {
       await context.reply({
         title: `No recorded changes for ${target}`,
@@ -75,7 +67,9 @@ export const historyCommand = defineCommand({
     }
     const lines = events
       .slice(0, HISTORY_LIMIT)
-      .map((event) => `${formatTime(event.at)}  ${describe(event)}`);
+      .map(
+        (event) => `${formatTime(event.at)}  ${kind === 'cidr' ? `${event.target} ` : ''}${describe(event)}`,
+      );
     if (events.length > HISTORY_LIMIT) {
       lines.push(`... older changes not shown: rblwatch history ${target} lists them all`);
     }

@@ -9,37 +9,29 @@ import {
   listedSince,
   MAX_LINES,
 } from '../src/command-api/format-reply.ts';
-import { isWatched, resolveWatchedTarget, type WatchedTarget } from '../src/command-api/resolve-subject.ts';
+import {
+  describeListedShare,
+  isCovered,
+  sortListings,
+  statusOfTarget,
+  type TargetStatus,
+} from '../src/command-api/target-status.ts';
 import type { ListingState } from '../src/domain/listing.ts';
 import type { Zone } from '../src/domain/zone.ts';
-import { makeEntry, relateTargets } from '../src/inventory/inventory.ts';
+import { watchedFilter } from '../src/inventory/inventory.ts';
 import type { Message } from '../src/render/message.ts';
 
-function byTargetAndZone(a: ListingState, b: ListingState): number {
-  return a.target.localeCompare(b.target) || a.zone.localeCompare(b.zone);
-}
-
-/** The listings of one target: the target itself, or every address of a range. */
-function listingsOf(target: WatchedTarget, listed: readonly ListingState[]): ListingState[] {
-  if (target.kind !== 'cidr') return listed.filter((state) => state.target === target.target);
-  // relateTargets compares with an entry: a range typed but not watched as such gets a throwaway one.
-  const range =
-    target.exact ?? makeEntry(target.target, {}, { source: 'store', addedAt: new Date(0).toISOString() });
-  return listed.filter((state) => {
-    const relation = relateTargets(state.target, range);
-    return relation === 'inside' || relation === 'same';
-  });
-}
-
 /** How the inventory covers the target, for the first line of the answer. */
-function coverage(target: WatchedTarget): string {
-  if (target.exact) {
-    return target.exact.firstScannedAt === undefined
-      ? `${target.target} is watched but not scanned yet.`
-      : `${target.target} is watched.`;
+function coverage(status: TargetStatus): string {
+  if (!isCovered(status)) {
+    return `${status.target} is no longer watched; these listings are from the last scan that covered it.`;
   }
-  const ranges = target.within.map((entry) => entry.target).join(', ');
-  return `${target.target} is watched as part of ${ranges}.`;
+  const { entries, scanned } = status.coverage;
+  const exact = entries.find((entry) => entry.target === status.target);
+  const how = exact
+    ? 'is watched'
+    : `is watched as part of ${entries.map((entry) => entry.target).join(', ')}`;
+  return `${status.target} ${how}${scanned ? '' : ' but not every address has been scanned yet'}.`;
 }
 
 /** `/rbl status [target] [public]`: what is listed now, since when and why, as of the last scan. */
@@ -66,17 +58,20 @@ export const statusCommand = defineCommand({
       store.getDegradedZones(),
       store.listRuns({ limit: 1 }),
     ]);
-    const listed = [...states.values()].filter((state) => state.status === 'listed').sort(byTargetAndZone);
     const footer = [describeRun(runs[0], now), describeDegraded(degraded)].filter(Boolean).join(' ');
 
     if (text === '') {
+      // States of targets no longer watched are history now, not "listed".
+      const watched = watchedFilter(await store.listInventory());
+      const listed = sortListings([...states.values()].filter((state) => watched(state.target)));
       await context.reply(
         summary({ listed, degraded: degraded.size, footer, now, zones: zones.list(), ephemeral }),
       );
       return;
     }
 
-    const resolved = resolveWatchedTarget(text, await store.listInventory());
+    const inventory = await store.listInventory();
+    const resolved = statusOfTarget(text, inventory, states.values());
     if (!resolved.ok) {
       await context.reply({
         title: 'Cannot show the status of that',
@@ -86,41 +81,40 @@ export const statusCommand = defineCommand({
       });
       return;
     }
-    const target = resolved.value;
-    const found = listingsOf(target, listed);
-    if (!isWatched(target) && found.length === 0) {
+    const status = resolved.value;
+    const found = status.listings;
+    if (!isCovered(status) && found.length === 0) {
       await context.reply({
-        title: `${target.target} is not watched`,
+        title: `${status.target} is not watched`,
         lines: [
-          `Look it up now with /rbl check ${target.target}, or start watching it with /rbl watch add ${target.target}.`,
+          `Look it up now with /rbl check ${status.target}, or start watching it with /rbl watch add ${status.target}.`,
         ],
         tone: 'neutral',
         ephemeral,
       });
       return;
     }
-    const first = isWatched(target)
-      ? coverage(target)
-      : `${target.target} is no longer watched; these listings are from the last scan that covered it.`;
+    const share = describeListedShare(status);
+    // Sentences that begin with a target keep its spelling ("example.com is listed").
+    const headline = /^(none|the) /.test(share) ? `${share.charAt(0).toUpperCase()}${share.slice(1)}` : share;
     if (found.length === 0) {
       await context.reply({
-        title: `${target.target} is not listed`,
-        lines: [first, 'Not listed on any list in use, as of the last scan.'],
+        title: headline,
+        lines: [coverage(status), 'Not listed on any list in use, as of the last scan.'],
         tone: degraded.size > 0 ? 'warning' : 'good',
         footer,
         ephemeral,
       });
       return;
     }
-    const zonesListing = new Set(found.map((state) => state.zone)).size;
     const lines = found.map((state) => {
-      const who = target.kind === 'cidr' ? `${state.target} on ` : '';
+      const who = status.kind === 'cidr' ? `${state.target} on ` : '';
       return `${who}${state.zone} since ${formatSince(listedSince(state), now)}: ${describeReason(state)}`;
     });
     const links = delistLinks(found, zones.list());
     await context.reply({
-      title: `${target.target} is listed on ${zonesListing} list${zonesListing === 1 ? '' : 's'}`,
-      lines: [first, ...capLines(lines, MAX_LINES, 'more listings')],
+      title: headline,
+      lines: [coverage(status), ...capLines(lines, MAX_LINES, 'more listings')],
       ...(links.length > 0 ? { links } : {}),
       tone: 'danger',
       footer,

@@ -1,5 +1,6 @@
 import type { CheckResult, ZoneHealth, ZoneHealthReport } from '../domain/check-result.ts';
 import { type ListingEvent, type ListingPolicy, type ListingState, listingKey } from '../domain/listing.ts';
+import { compareTargets } from '../domain/target.ts';
 import type { Severity } from '../domain/zone.ts';
 
 /** Health values that make a zone degraded for the run: its answers were not used. */
@@ -231,18 +232,4 @@ function sameState(a: ListingState, b: ListingState): boolean {
     // cost a write per listing per scan.
     a.codes.join() === b.codes.join()
   );
-}
-
-/** Addresses in numeric order (10.0.0.9 before 10.0.0.10), other targets as text. */
-function compareTargets(a: string, b: string): number {
-  const pa = a.split('.');
-  const pb = b.split('.');
-  if (pa.length === 4 && pb.length === 4 && /^[\d.]+$/.test(a) && /^[\d.]+$/.test(b)) {
-    for (let i = 0; i < 4; i++) {
-      const diff = Number(pa[i]) - Number(pb[i]);
-      if (diff !== 0) return diff;
-    }
-    return 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
 }

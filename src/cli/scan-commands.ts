@@ -136,7 +136,9 @@ export function runStatusCommand(
   io: CliIo,
 ): Promise<number> {
   if (target !== undefined && !targetsValid([target], io)) return Promise.resolve(ExitCode.usage);
-  return withRuntime(flags, io, (runtime) => showStatus(runtime.repo, target, flags.json === true, io));
+  return withRuntime(flags, io, (runtime) =>
+    showStatus(runtime.repo, runtime.catalog.zones, target, flags.json === true, io),
+  );
 }
 
 export function runHistoryCommand(

@@ -1,10 +1,27 @@
+import {
+  describeListedShare,
+  isCovered,
+  listTargetEvents,
+  sortListings,
+  statusOfTarget,
+  type TargetStatus,
+} from '../command-api/target-status.ts';
 import { formatCodes } from '../domain/check-result.ts';
 import type { InventoryEntry, Labels } from '../domain/inventory.ts';
-import type { ListingEvent } from '../domain/listing.ts';
+import type { ListingState } from '../domain/listing.ts';
+import type { Zone } from '../domain/zone.ts';
 import { ErrorCode, UserError } from '../errors.ts';
-import { canonicalTarget, checkOverlap, makeEntry } from '../inventory/inventory.ts';
+import {
+  canonicalTarget,
+  checkOverlap,
+  countTargets,
+  coverTarget,
+  makeEntry,
+  watchedFilter,
+} from '../inventory/inventory.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
 import { describeEvent } from '../watch/log-publisher.ts';
+import { renderDelist } from '../zones/catalog.ts';
 import { type CliIo, ExitCode } from './io.ts';
 import { printable } from './render-check.ts';
 
@@ -119,45 +136,124 @@ export async function watchList(repo: ListingRepository, json: boolean, io: CliI
   return ExitCode.ok;
 }
 
-/** `status [TARGET]`: what is listed now, since when, where and why. */
+/** One listing as `status --json` prints it. */
+function listingJson(state: ListingState, zones: ReadonlyMap<string, Zone>): Record<string, unknown> {
+  const zone = zones.get(state.zone);
+  return {
+    target: state.target,
+    zone: state.zone,
+    status: state.status,
+    at: state.listedSince ?? state.updatedAt,
+    since: state.listedSince ?? state.updatedAt,
+    codes: state.codes,
+    meanings: state.meanings,
+    txt: state.txt,
+    severity: zone?.severity ?? null,
+    delist: (zone && renderDelist(zone, state.target)) ?? null,
+  };
+}
+
+/**
+ * `status [TARGET]`: what is listed now, since when, where and why, with the delist link. A range covers its
+ * addresses; a target nothing watches is said to be so (exit 64), rather than reported clean.
+ */
 export async function showStatus(
   repo: ListingRepository,
+  zones: readonly Zone[],
   target: string | undefined,
   json: boolean,
   io: CliIo,
 ): Promise<number> {
-  const wanted = target === undefined ? undefined : canonical(target);
-  const states = [...(await repo.getStates()).values()].filter(
-    (state) => state.status === 'listed' && (wanted === undefined || state.target === wanted),
-  );
-  states.sort((a, b) => a.target.localeCompare(b.target) || a.zone.localeCompare(b.zone));
-  const degraded = [...(await repo.getDegradedZones())];
+  const [inventory, states, degradedSet, runs] = await Promise.all([
+    repo.listInventory(),
+    repo.getStates(),
+    repo.getDegradedZones(),
+    repo.listRuns({ limit: 1 }),
+  ]);
+  const degraded = [...degradedSet].sort();
+  const byZone = new Map(zones.map((zone) => [zone.zone, zone]));
+  const lastRun = runs[0];
+  let status: TargetStatus | undefined;
+  let listings: readonly ListingState[];
+  if (target === undefined) {
+    // States of targets no longer watched are history now, not "listed".
+    const watched = watchedFilter(inventory);
+    listings = sortListings([...states.values()].filter((state) => watched(state.target)));
+  } else {
+    const resolved = statusOfTarget(target, inventory, states.values());
+    if (!resolved.ok) throw new UserError(ErrorCode.TARGET_INVALID, resolved.error);
+    status = resolved.value;
+    listings = status.listings;
+    if (!isCovered(status) && listings.length === 0) {
+      if (json) {
+        io.stdout.write(
+          `${JSON.stringify({ target: status.target, watched: false, listings: [] }, null, 2)}\n`,
+        );
+      }
+      io.stderr.write(
+        `rblwatch: ${status.target} is not watched (use \`rblwatch check ${status.target}\` for a live lookup, ` +
+          `or \`rblwatch watch add ${status.target}\` to watch it)\n`,
+      );
+      return ExitCode.usage;
+    }
+  }
+  const listedTargets = new Set(listings.map((state) => state.target)).size;
+  const lists = new Set(listings.map((state) => state.zone)).size;
   if (json) {
-    const rows = states.map((state) => ({
-      target: state.target,
-      zone: state.zone,
-      status: state.status,
-      at: state.listedSince ?? state.updatedAt,
-      codes: state.codes,
-      meanings: state.meanings,
-      txt: state.txt,
-    }));
-    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    return states.length > 0 ? ExitCode.listed : ExitCode.ok;
+    const document = {
+      target: status?.target ?? null,
+      watched: status ? isCovered(status) : inventory.length > 0,
+      addresses: status ? status.coverage.watched : countTargets(inventory),
+      listedTargets,
+      lists,
+      listings: listings.map((state) => listingJson(state, byZone)),
+      degradedZones: degraded,
+      lastScan: lastRun
+        ? {
+            id: lastRun.id,
+            status: lastRun.status,
+            startedAt: lastRun.startedAt,
+            endedAt: lastRun.endedAt ?? null,
+          }
+        : null,
+    };
+    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    return listings.length > 0 ? ExitCode.listed : ExitCode.ok;
+  }
+  const scanned = lastRun
+    ? `as of the last scan (${lastRun.status}, ${lastRun.endedAt ?? lastRun.startedAt})`
+    : 'no scan has run yet';
+  if (status) {
+    const note = !isCovered(status)
+      ? ' (no longer watched: the listings of the last scan that covered it)'
+      : status.coverage.scanned
+        ? ''
+        : ' (not every address has been scanned yet)';
+    io.stdout.write(`${describeListedShare(status)}, ${scanned}${note}\n`);
+  } else if (inventory.length === 0) {
+    io.stdout.write(
+      'nothing is watched yet: add targets to the config file or run `rblwatch watch add TARGET`\n',
+    );
+  } else {
+    io.stdout.write(
+      `${listedTargets.toLocaleString('en-US')} of ${countTargets(inventory).toLocaleString('en-US')} watched targets listed` +
+        `${lists > 0 ? ` on ${lists} list${lists === 1 ? '' : 's'}` : ''}, ${scanned}\n`,
+    );
   }
   if (degraded.length > 0) io.stdout.write(`degraded zones (answers not used): ${degraded.join(', ')}\n`);
-  if (states.length === 0) {
-    io.stdout.write(`${wanted ?? 'nothing watched'} is not listed anywhere, as of the last scan\n`);
-    return ExitCode.ok;
-  }
-  for (const state of states) {
+  const width = Math.max(0, ...listings.map((state) => state.target.length));
+  const zoneWidth = Math.max(0, ...listings.map((state) => state.zone.length));
+  for (const state of listings) {
     const codes = formatCodes(state.codes, state.meanings);
     io.stdout.write(
-      `${state.target}  ${state.zone}  since ${state.listedSince ?? state.updatedAt}  ${printable(codes)}\n`,
+      `${state.target.padEnd(width)}  ${state.zone.padEnd(zoneWidth)}  since ${state.listedSince ?? state.updatedAt}  ${printable(codes)}\n`,
     );
     for (const txt of state.txt) io.stdout.write(`    "${printable(txt)}"\n`);
+    const zone = byZone.get(state.zone);
+    const delist = zone && renderDelist(zone, state.target);
+    if (delist) io.stdout.write(`    delist: ${delist}\n`);
   }
-  return ExitCode.listed;
+  return listings.length > 0 ? ExitCode.listed : ExitCode.ok;
 }
 
 /** `history TARGET [--since DATE]`: the target's events, newest first. */
@@ -180,7 +276,10 @@ function isoDate(flag: string, text: string | undefined): string | undefined {
   return new Date(parsed).toISOString();
 }
 
-/** `history TARGET [--zone Z] [--since DATE] [--until DATE]`: the target's events, newest first. */
+/**
+ * `history TARGET [--zone Z] [--since DATE] [--until DATE]`: the target's events, newest first; a range's are the
+ * events of every address in it.
+ */
 export async function showHistory(
   repo: ListingRepository,
   target: string,
@@ -192,20 +291,18 @@ export async function showHistory(
   const sinceIso = isoDate('--since', filters.since);
   const untilIso = isoDate('--until', filters.until);
   const zone = filters.zone?.trim().toLowerCase().replace(/\.$/, '');
-  const events: ListingEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await repo.listEvents({
-      target: key,
-      ...(sinceIso ? { since: sinceIso } : {}),
-      ...(untilIso ? { until: untilIso } : {}),
-      ...(zone ? { zone } : {}),
-      limit: 1000,
-      ...(cursor ? { cursor } : {}),
-    });
-    events.push(...page.events);
-    cursor = page.next;
-  } while (cursor);
+  const events = await listTargetEvents(repo, key, {
+    ...(sinceIso ? { since: sinceIso } : {}),
+    ...(untilIso ? { until: untilIso } : {}),
+    ...(zone ? { zone } : {}),
+  });
+  if (events.length === 0 && coverTarget(await repo.listInventory(), key).entries.length === 0) {
+    if (json) io.stdout.write('[]\n');
+    io.stderr.write(
+      `rblwatch: ${key} is not watched and has no recorded history (use \`rblwatch check ${key}\` for a live lookup)\n`,
+    );
+    return ExitCode.usage;
+  }
   if (json) {
     io.stdout.write(`${JSON.stringify(events, null, 2)}\n`);
     return ExitCode.ok;

@@ -359,3 +359,86 @@ export function countTargets(entries: readonly InventoryEntry[]): number {
   const { ip4, ip6, domain } = countTargetsByKind(entries);
   return ip4 + ip6 + domain;
 }
+
+/**
+ * A test for single targets (as stored in states and events: an address or a domain) that are `target` itself or
+ * inside it: the addresses of a range, or the address or domain alone.
+ * @throws UserError when `target` is not a valid target.
+ */
+export function targetFilter(target: string): (candidate: string) => boolean {
+  const coverage = coverageOfParsed(parseTarget(target, { maxPrefix: widestPrefix }));
+  if ('key' in coverage) return (candidate) => candidate === coverage.target.value;
+  const { start, end } = coverage;
+  return (candidate) => {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(candidate)) return false;
+    const value = ipv4Number(candidate);
+    return value >= start && value <= end;
+  };
+}
+
+/** How the inventory covers a target typed by someone asking about it (`status`, `history`). */
+export interface TargetCoverage {
+  /** Entries sharing any address with the target (the entry itself, a range holding it, ranges inside it). */
+  readonly entries: readonly InventoryEntry[];
+  /** Watched single targets inside the target (an address counts once however many entries cover it). */
+  readonly watched: number;
+  /** Whether a single target (address or domain) is watched and inside the target. */
+  readonly covers: (candidate: string) => boolean;
+  /** Whether every one of those entries has been scanned at least once. */
+  readonly scanned: boolean;
+}
+
+/**
+ * Which watched entries and addresses a target covers. Counting costs one step per watched address inside the
+ * target (at most a /16's 65,536); nothing is held per address.
+ * @throws UserError when `target` is not a valid target.
+ */
+export function coverTarget(inventory: readonly InventoryEntry[], target: string): TargetCoverage {
+  const { duplicate, overlaps } = checkOverlap(inventory, target);
+  const entries = duplicate ? [duplicate, ...overlaps] : overlaps;
+  const inside = targetFilter(target);
+  const watchedNow = watchedFilter(entries);
+  let watched = 0;
+  for (const item of expandEntries(entries)) if (inside(item.target.value)) watched++;
+  return {
+    entries,
+    watched,
+    covers: (candidate) => inside(candidate) && watchedNow(candidate),
+    scanned: entries.every((entry) => entry.firstScannedAt !== undefined),
+  };
+}
+
+/**
+ * A test for single targets covered by any of `entries`, built once (IPv4 spans merged and binary-searched, the
+ * rest in a set), so checking every listing against a large inventory stays cheap.
+ */
+export function watchedFilter(entries: readonly InventoryEntry[]): (candidate: string) => boolean {
+  const keys = new Set<string>();
+  const spans: [number, number][] = [];
+  for (const entry of entries) {
+    const coverage = coverageOf(entry);
+    if ('key' in coverage) keys.add(coverage.target.value);
+    else spans.push([coverage.start, coverage.end]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const span of spans) {
+    const last = merged[merged.length - 1];
+    if (last && span[0] <= last[1] + 1) last[1] = Math.max(last[1], span[1]);
+    else merged.push([span[0], span[1]]);
+  }
+  return (candidate) => {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(candidate)) return keys.has(candidate);
+    const value = ipv4Number(candidate);
+    let low = 0;
+    let high = merged.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const [start, end] = merged[middle] as [number, number];
+      if (value < start) high = middle - 1;
+      else if (value > end) low = middle + 1;
+      else return true;
+    }
+    return false;
+  };
+}

@@ -144,7 +144,7 @@ describe('watch, scan, status and history', () => {
 
     const status = await runCli(['status', '--json', '--config', file]);
     expect(status.code).toBe(1);
-    const rows = JSON.parse(status.stdout);
+    const rows = JSON.parse(status.stdout).listings;
     expect(rows).toEqual([
       expect.objectContaining({
         target: '203.0.113.7',

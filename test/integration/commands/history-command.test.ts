@@ -86,9 +86,24 @@ describe('/rbl history', () => {
     ]);
   });
 
-  it('asks for an address when given a range', async () => {
-    const { reply } = await harness.run(historyCommand, { target: '1.2.3.0/28' });
-    expect(reply.title).toBe('History is kept per address');
+  it("shows a range's history: the changes of every address in it, each named", async () => {
+    await harness.store.putInventory(
+      makeEntry('1.2.3.0/28', {}, { source: 'store', addedAt: '2026-11-01T00:00:00.000Z' }),
+    );
+    await recordScan(harness.store, {
+      at: '2026-11-03T00:00:00.000Z',
+      events: [
+        event('listed', '2026-11-03T00:00:00.000Z', { target: '1.2.3.5' }),
+        event('listed', '2026-11-03T00:00:00.000Z', { target: '1.2.3.9' }),
+        event('listed', '2026-11-03T00:00:00.000Z', { target: '1.2.4.1' }),
+      ],
+    });
+    const { reply } = await harness.run(historyCommand, { target: '1.2.3.7/28' });
+    expect(reply.title).toBe('History of 1.2.3.0/28, newest first');
+    expect(reply.lines.map((line) => line.split('  ')[1])).toEqual([
+      '1.2.3.9 listed on bl.test: no reason given',
+      '1.2.3.5 listed on bl.test: no reason given',
+    ]);
   });
 
   it.each(hostileInputs)('answers hostile input %# clearly', async (input) => {

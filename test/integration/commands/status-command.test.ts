@@ -102,7 +102,7 @@ describe('/rbl status', () => {
     expect(one.title).toBe('1.2.3.5 is listed on 1 list');
     expect(one.lines[0]).toBe('1.2.3.5 is watched as part of 1.2.3.0/28.');
     const range = (await harness.run(statusCommand, { target: '1.2.3.7/28' })).reply;
-    expect(range.title).toBe('1.2.3.0/28 is listed on 1 list');
+    expect(range.title).toBe('1 of 16 addresses in 1.2.3.0/28 listed on 1 list');
     expect(range.lines[1]).toMatch(/^1\.2\.3\.5 on bl\.test since/);
   });
 
