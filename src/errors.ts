@@ -32,6 +32,8 @@ export const ErrorCode = {
   NOTIFY_UNAVAILABLE: 'NOTIFY_UNAVAILABLE',
   /** A destination or route in the configuration cannot be used. */
   NOTIFY_CONFIG_INVALID: 'NOTIFY_CONFIG_INVALID',
+  /** `serve` could not start a part (a port in use, a server that would not start); the message names it. */
+  START_FAILED: 'START_FAILED',
   /** A chat platform call failed (bad token, missing scope, unknown channel). */
   CHAT_API_ERROR: 'CHAT_API_ERROR',
   /** A chat user may not run a command that changes state. */

@@ -1,13 +1,9 @@
 import { getServers } from 'node:dns';
-import { commandRegistry } from '../commands/index.ts';
-import { buildReport, loadReportInput } from '../commands/report.ts';
 import { type Alerting, createAlerting } from './alerts/alerting.ts';
 import { destinationMode } from './alerts/destinations.ts';
 import { createNotifierDispatcher } from './alerts/http-post.ts';
 import { createNotifiers } from './alerts/notifiers/index.ts';
-import { createReportScheduler } from './alerts/report-schedule.ts';
 import type { ChannelPoster } from './chat/chat-adapter.ts';
-import type { ChatAdapters } from './chat/create-chat-adapters.ts';
 import { createLookupService } from './checks/lookup-service.ts';
 import { probeZones } from './checks/run-check.ts';
 import type { CommandServices } from './command-api/command.ts';
@@ -16,10 +12,8 @@ import { type AppConfig, loadConfig } from './config/app-config.ts';
 import { parseResolverAddress } from './dns/resolver-address.ts';
 import { UdpResolver } from './dns/udp-resolver.ts';
 import type { CheckResult } from './domain/check-result.ts';
-import { startHttpServer } from './http/http-server.ts';
 import { createMetrics, type ScanMetrics } from './http/metrics.ts';
 import type { Logger } from './log.ts';
-import { createScanScheduler } from './scheduler/scan-scheduler.ts';
 import type { ListingRepository } from './store/listing-repository.ts';
 import { openStore } from './store/open-store.ts';
 import { createLogPublisher } from './watch/log-publisher.ts';
@@ -223,179 +217,4 @@ export async function openAlerting(
       await dispatcher.close();
     },
   };
-}
-
-/**
- * `rblwatch serve`: scan on schedule until SIGTERM or SIGINT, serve /healthz and /metrics when configured, then
- * finish (or abandon, on a second signal) the scan in flight and close the store.
- * @returns once stopped
- */
-export async function serve(config: AppConfig, log: Logger): Promise<void> {
-  for (const warning of config.warnings) log.warn(warning);
-  const runtime = await openRuntime(config, log);
-  // Chat commands can ask for a scan; the scheduler that runs it is built below.
-  let scheduler: ReturnType<typeof createScanScheduler> | undefined;
-  const services = createCommandServices(runtime, {
-    scans: { runNow: (by) => scheduler?.runNow(by) ?? Promise.resolve('stopped') },
-  });
-  let chat: ChatAdapters;
-  let alerts: RuntimeAlerting;
-  try {
-    // Loaded only when a platform is configured: Bolt and discord.js are large, and every CLI command imports this.
-    chat =
-      config.chat.slack || config.chat.discord
-        ? (await import('./chat/create-chat-adapters.ts')).createChatAdapters(
-            config.chat,
-            commandRegistry,
-            services,
-            log,
-          )
-        : { all: [] };
-    alerts = await openAlerting(runtime, log, {
-      ...(chat.slack ? { slack: chat.slack } : {}),
-      ...(chat.discord ? { discord: chat.discord } : {}),
-    });
-  } catch (error) {
-    await runtime.close();
-    throw error;
-  }
-  const { alerting } = alerts;
-  try {
-    // A bad token or a missing scope stops the start here, with the platform's answer, rather than later in a log.
-    for (const adapter of chat.all) await adapter.start();
-  } catch (error) {
-    for (const adapter of chat.all) await adapter.stop().catch(() => {});
-    await alerts.close();
-    await runtime.close();
-    throw error;
-  }
-  if (chat.all.length === 0) {
-    log.info(
-      'no chat: set SLACK_BOT_TOKEN or DISCORD_TOKEN (see README, Chat) for /rbl commands and channel alerts',
-    );
-  } else {
-    log.info(
-      { platforms: chat.all.map((adapter) => adapter.platform) },
-      'chat connected: /rbl commands are answered',
-    );
-  }
-  let lastScan: ScanOutcome | undefined;
-  let lastError: string | undefined;
-  scheduler = createScanScheduler({
-    schedule: config.schedule.cron,
-    ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
-    jitterMs: config.schedule.jitterMs,
-    run: async (trigger, signal) => {
-      const scanLog = log.child({ trigger: trigger.kind });
-      scanLog.info('scan started');
-      try {
-        lastScan = await runtime.scan({ signal, publisher: alerting });
-        lastError = undefined;
-        const { run } = lastScan;
-        scanLog.info(
-          {
-            runId: run.id,
-            status: run.status,
-            lookups: run.lookups,
-            listed: run.listed,
-            unknown: run.unknown,
-            events: run.events,
-          },
-          `scan ${run.status}`,
-        );
-      } catch (error) {
-        lastError = error instanceof Error ? error.message : String(error);
-        throw error;
-      }
-    },
-    onSkip: (trigger, reason) => log.warn({ trigger: trigger.kind }, `scan skipped: ${reason}`),
-    onError: (error) => log.error({ err: error }, 'scan failed'),
-  });
-  const http = config.http
-    ? await startHttpServer({
-        port: config.http.port,
-        host: config.http.host,
-        metrics: runtime.metrics,
-        health: () => ({
-          ok: lastError === undefined,
-          detail: {
-            lastRun: lastScan?.run.id ?? null,
-            lastStatus: lastScan?.run.status ?? null,
-            error: lastError ?? null,
-          },
-        }),
-        onError: (error) => log.error({ err: error }, 'http server error'),
-      })
-    : undefined;
-  if (http) log.info({ url: http.url }, 'serving /healthz and /metrics');
-  const reports = createReportScheduler({
-    reports: config.alerts.reports,
-    ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
-    build: async () => buildReport(await loadReportInput(services)),
-    outbox: alerting.outbox,
-    log: log.child({ component: 'reports' }),
-  });
-  scheduler.start();
-  alerting.outbox.start();
-  reports.start();
-  log.info(
-    {
-      store: config.store.display,
-      schedule: config.schedule.cron,
-      zones: runtime.catalog.zones.length,
-      next: scheduler.nextRun()?.toISOString() ?? null,
-    },
-    'rblwatch serving: scans run on schedule',
-  );
-  const destinations = config.alerts.destinations.map(
-    (destination) => `${destination.name} (${destination.type})`,
-  );
-  if (destinations.length === 0) {
-    log.warn(
-      'no alert destinations are configured: listings are recorded and logged only (see README, Alerts)',
-    );
-  } else {
-    log.info(
-      { destinations, routes: config.alerts.routes.length },
-      'alerts go to the configured destinations',
-    );
-  }
-  // A first scan right away, so a fresh install shows results without waiting for the schedule.
-  void scheduler.runNow('startup');
-
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        log.warn({ signal }, 'second signal: abandoning the scan in flight');
-        void scheduler.stop({ abort: true });
-        return;
-      }
-      stopping = true;
-      log.info({ signal }, 'stopping: letting the scan in flight finish (send again to abandon it)');
-      void (async () => {
-        // Each step runs even when an earlier one failed: a stuck chat socket must not keep the store open.
-        const steps: [string, () => Promise<unknown>][] = [
-          ['reports', () => reports.stop()],
-          ['scheduler', async () => scheduler?.stop()],
-          ['chat', () => Promise.all(chat.all.map((adapter) => adapter.stop()))],
-          // Sends in flight are cancelled; what is still queued waits in the store for the next start.
-          ['alerts', () => alerts.close()],
-          ['http', async () => http?.close()],
-          ['store', () => runtime.close()],
-        ];
-        for (const [name, step] of steps) {
-          try {
-            await step();
-          } catch (error) {
-            log.error({ err: error }, `stopping ${name} failed`);
-          }
-        }
-        log.info('stopped');
-        resolve();
-      })();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
 }

@@ -50,7 +50,8 @@ export async function openRedis(url: string, options: RedisOptions = {}): Promis
       // Without these the adapter reports failures only as events and answers reads with "absent".
       throwOnErrors: true,
       throwOnConnectError: true,
-      connectionTimeout: timeoutMs,
+      // No `connectionTimeout`: the adapter races it against a timer it never clears, which kept every CLI command
+      // alive 5 s after it finished. The socket's own `connectTimeout` above bounds the first connect instead.
     },
   );
   const keyv = new Keyv(store, { namespace: options.namespace, useKeyPrefix: false, throwOnErrors: true });

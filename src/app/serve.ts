@@ -1,0 +1,226 @@
+import { commandRegistry } from '../../commands/index.ts';
+import { buildReport, loadReportInput } from '../../commands/report.ts';
+import { createReportScheduler } from '../alerts/report-schedule.ts';
+import type { ChatAdapters } from '../chat/create-chat-adapters.ts';
+import type { AppConfig } from '../config/app-config.ts';
+import { AppError, ErrorCode } from '../errors.ts';
+import { startHttpServer } from '../http/http-server.ts';
+import type { Logger } from '../log.ts';
+import { createCommandServices, openAlerting, openRuntime } from '../main.ts';
+import { createScanScheduler } from '../scheduler/scan-scheduler.ts';
+import type { ScanOutcome } from '../watch/run-scan.ts';
+import { createShutdownStack } from './shutdown-stack.ts';
+
+/**
+ * A start-up failure as one line for the operator: what could not be started and why, never a stack trace. Errors
+ * that already speak to people (coded errors) pass through; listen errors name the address and the way out.
+ */
+export function describeStartFailure(step: string, error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  const hint = code === 'EADDRINUSE' ? ' (another program holds that port; choose another one)' : '';
+  return new AppError(ErrorCode.START_FAILED, `could not start ${step}: ${detail}${hint}`, { cause: error });
+}
+
+/** A listen error (EADDRINUSE, EACCES, EADDRNOTAVAIL) on `host:port` as a sentence with the way out. */
+export function describeListenFailure(what: string, host: string, port: number, error: unknown): AppError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const where = `${host}:${port}`;
+  const message =
+    code === 'EADDRINUSE'
+      ? `${what}: port ${port} on ${host} is in use (another rblwatch serve, or another program?); choose another port`
+      : code === 'EACCES'
+        ? `${what}: not allowed to listen on ${where} (ports below 1024 need privileges); choose a port above 1024`
+        : code === 'EADDRNOTAVAIL'
+          ? `${what}: ${host} is not an address of this machine`
+          : `${what}: cannot listen on ${where}: ${error instanceof Error ? error.message : String(error)}`;
+  return new AppError(ErrorCode.START_FAILED, message, { cause: error });
+}
+
+/**
+ * `rblwatch serve`: scan on schedule until SIGTERM or SIGINT, serve /healthz and /metrics when configured, then
+ * finish (or abandon, on a second signal) the scan in flight and close everything.
+ *
+ * Start-up either starts or cleans up: each part is registered on one shutdown stack as soon as it is open, the HTTP
+ * port is bound before chat connects (a taken port must not leave chat sockets behind), and a failure at any step
+ * closes what was opened, last first, then rejects with one coded, one-line reason.
+ * @returns once stopped
+ */
+export async function serve(config: AppConfig, log: Logger): Promise<void> {
+  for (const warning of config.warnings) log.warn(warning);
+  const stack = createShutdownStack(log);
+  let step = 'the store';
+  let lastScan: ScanOutcome | undefined;
+  let lastError: string | undefined;
+  try {
+    const runtime = await openRuntime(config, log);
+    stack.push('store', () => runtime.close());
+
+    step = 'the HTTP server';
+    const http = config.http
+      ? await startHttpServer({
+          port: config.http.port,
+          host: config.http.host,
+          metrics: runtime.metrics,
+          health: () => ({
+            ok: lastError === undefined,
+            detail: {
+              lastRun: lastScan?.run.id ?? null,
+              lastStatus: lastScan?.run.status ?? null,
+              error: lastError ?? null,
+            },
+          }),
+          onError: (error) => log.error({ err: error }, 'http server error'),
+        }).catch((error: unknown) => {
+          throw describeListenFailure(
+            '/healthz and /metrics',
+            config.http?.host ?? '',
+            config.http?.port ?? 0,
+            error,
+          );
+        })
+      : undefined;
+    if (http) stack.push('http', () => http.close());
+
+    // Chat commands can ask for a scan; the scheduler that runs it is built below.
+    let scheduler: ReturnType<typeof createScanScheduler> | undefined;
+    const services = createCommandServices(runtime, {
+      scans: { runNow: (by) => scheduler?.runNow(by) ?? Promise.resolve('stopped') },
+    });
+    step = 'chat';
+    // Loaded only when a platform is configured: Bolt and discord.js are large, and every CLI command imports this.
+    const chat: ChatAdapters =
+      config.chat.slack || config.chat.discord
+        ? (await import('../chat/create-chat-adapters.ts')).createChatAdapters(
+            config.chat,
+            commandRegistry,
+            services,
+            log,
+          )
+        : { all: [] };
+    step = 'alerts';
+    const alerts = await openAlerting(runtime, log, {
+      ...(chat.slack ? { slack: chat.slack } : {}),
+      ...(chat.discord ? { discord: chat.discord } : {}),
+    });
+    // Sends in flight are cancelled; what is still queued waits in the store for the next start.
+    stack.push('alerts', () => alerts.close());
+    const { alerting } = alerts;
+    for (const adapter of chat.all) {
+      step = `${adapter.platform} chat`;
+      // Registered before it starts: a start that fails half-way may already hold a socket.
+      stack.push(`${adapter.platform} chat`, () => adapter.stop());
+      // A bad token or a missing scope stops the start here, with the platform's answer, rather than later in a log.
+      await adapter.start();
+    }
+    if (chat.all.length === 0) {
+      log.info(
+        'no chat: set SLACK_BOT_TOKEN or DISCORD_TOKEN (see README, Chat) for /rbl commands and channel alerts',
+      );
+    } else {
+      log.info(
+        { platforms: chat.all.map((adapter) => adapter.platform) },
+        'chat connected: /rbl commands are answered',
+      );
+    }
+
+    step = 'the scheduler';
+    const scans = createScanScheduler({
+      schedule: config.schedule.cron,
+      ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
+      jitterMs: config.schedule.jitterMs,
+      run: async (trigger, signal) => {
+        const scanLog = log.child({ trigger: trigger.kind });
+        scanLog.info('scan started');
+        try {
+          lastScan = await runtime.scan({ signal, publisher: alerting });
+          lastError = undefined;
+          const { run } = lastScan;
+          scanLog.info(
+            {
+              runId: run.id,
+              status: run.status,
+              lookups: run.lookups,
+              listed: run.listed,
+              unknown: run.unknown,
+              events: run.events,
+            },
+            `scan ${run.status}`,
+          );
+        } catch (error) {
+          lastError = error instanceof Error ? error.message : String(error);
+          throw error;
+        }
+      },
+      onSkip: (trigger, reason) => log.warn({ trigger: trigger.kind }, `scan skipped: ${reason}`),
+      onError: (error) => log.error({ err: error }, 'scan failed'),
+    });
+    scheduler = scans;
+    stack.push('scheduler', () => scans.stop());
+    const reports = createReportScheduler({
+      reports: config.alerts.reports,
+      ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
+      build: async () => buildReport(await loadReportInput(services)),
+      outbox: alerting.outbox,
+      log: log.child({ component: 'reports' }),
+    });
+    stack.push('reports', () => reports.stop());
+    if (http) log.info({ url: http.url }, 'serving /healthz and /metrics');
+    scans.start();
+    alerting.outbox.start();
+    reports.start();
+    log.info(
+      {
+        store: config.store.display,
+        schedule: config.schedule.cron,
+        zones: runtime.catalog.zones.length,
+        next: scans.nextRun()?.toISOString() ?? null,
+      },
+      'rblwatch serving: scans run on schedule',
+    );
+    const destinations = config.alerts.destinations.map(
+      (destination) => `${destination.name} (${destination.type})`,
+    );
+    if (destinations.length === 0) {
+      log.warn(
+        'no alert destinations are configured: listings are recorded and logged only (see README, Alerts)',
+      );
+    } else {
+      log.info(
+        { destinations, routes: config.alerts.routes.length },
+        'alerts go to the configured destinations',
+      );
+    }
+    // A first scan right away, so a fresh install shows results without waiting for the schedule.
+    void scans.runNow('startup');
+    await waitForStop(log, () => void scans.stop({ abort: true }));
+  } catch (error) {
+    await stack.closeAll();
+    throw describeStartFailure(step, error);
+  }
+  await stack.closeAll();
+  log.info('stopped');
+}
+
+/**
+ * Resolves at the first SIGTERM or SIGINT; a second one abandons the scan in flight (`abandon`), since the first
+ * lets it finish.
+ */
+function waitForStop(log: Logger, abandon: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: abandoning the scan in flight');
+        abandon();
+        return;
+      }
+      stopping = true;
+      log.info({ signal }, 'stopping: letting the scan in flight finish (send again to abandon it)');
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
