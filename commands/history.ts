@@ -15,11 +15,15 @@ function describe(event: ListingEvent): string {
         : `listed on ${event.zone}: ${describeReason(event)}`;
     case 'delisted':
       return `delisted from ${event.zone}`;
-    // Zone events carry no target, so a target's history never holds them; kept for completeness.
+    // Zone and resolver events carry no target, so a target's history never holds them; kept for completeness.
     case 'zone-degraded':
       return `zone ${event.zone} degraded`;
     case 'zone-recovered':
       return `zone ${event.zone} recovered`;
+    case 'resolver-down':
+      return 'DNS resolver unusable';
+    case 'resolver-recovered':
+      return 'DNS resolver working again';
   }
 }
 

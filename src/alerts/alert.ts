@@ -7,15 +7,18 @@ import type { Message } from '../render/message.ts';
  * What routing and notifiers see: a stored listing event, or a notice about rblwatch itself (a failed scan, a
  * delivery given up on). Notifiers never see store or scan types.
  */
-export type AlertKind = ListingEventKind | 'scan-failed' | 'delivery-failed' | 'report';
+export type AlertKind = ListingEventKind | 'scan-failed' | 'delivery-failed' | 'store-reset' | 'report';
 
 export const alertKinds: readonly AlertKind[] = [
   'listed',
   'delisted',
   'zone-degraded',
   'zone-recovered',
+  'resolver-down',
+  'resolver-recovered',
   'scan-failed',
   'delivery-failed',
+  'store-reset',
   'report',
 ];
 
@@ -53,7 +56,8 @@ export interface Alert {
 
 /**
  * `trigger` opens (or appends to) a page, `resolve` closes it; `notify` is a plain message (chat, webhooks).
- * Pagers map `listed` and `zone-degraded` to `trigger`, `delisted` and `zone-recovered` to `resolve`.
+ * Pagers map `listed`, `zone-degraded` and `resolver-down` to `trigger`; `delisted`, `zone-recovered` and
+ * `resolver-recovered` to `resolve`.
  */
 export type DeliveryAction = 'trigger' | 'resolve' | 'notify';
 

@@ -3,8 +3,11 @@ import { type ListingEvent, type ListingPolicy, type ListingState, listingKey } 
 import { compareTargets } from '../domain/target.ts';
 import type { Severity } from '../domain/zone.ts';
 
-/** Health values that make a zone degraded for the run: its answers were not used. */
-const unhealthy: ReadonlySet<ZoneHealth> = new Set(['wildcard', 'refused', 'unreachable']);
+/**
+ * Health values that make a zone degraded for the run: its answers were not used, or (`no-test-point`) its clean
+ * answers could not be trusted.
+ */
+const unhealthy: ReadonlySet<ZoneHealth> = new Set(['wildcard', 'refused', 'unreachable', 'no-test-point']);
 
 export interface DecisionContext {
   readonly runId: string;

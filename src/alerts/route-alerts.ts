@@ -64,8 +64,21 @@ export function routeAlerts(alerts: readonly Alert[], context: RoutingContext): 
   return { items, opened, closed, muted, unrouted };
 }
 
-/** Notices about rblwatch itself page only where a route names their kind: nothing would ever resolve them. */
-const notices: ReadonlySet<string> = new Set(['scan-failed', 'delivery-failed', 'report']);
+/**
+ * Notices about rblwatch itself page only where a route names their kind: most have nothing that would resolve them,
+ * and a resolver outage is rblwatch's own trouble, which the operator chooses to be woken for.
+ */
+const notices: ReadonlySet<string> = new Set([
+  'scan-failed',
+  'delivery-failed',
+  'store-reset',
+  'report',
+  'resolver-down',
+  'resolver-recovered',
+]);
+
+/** Alerts that close the page of an earlier alert. */
+const resolves: ReadonlySet<string> = new Set(['delisted', 'zone-recovered', 'resolver-recovered']);
 
 function destinationsFor(context: RoutingContext, alert: Alert): string[] {
   const names = new Set<string>();
@@ -79,7 +92,7 @@ function destinationsFor(context: RoutingContext, alert: Alert): string[] {
     }
   }
   // A resolve closes every page its trigger opened, even where today's routes would not send it.
-  if (alert.kind === 'delisted' || alert.kind === 'zone-recovered') {
+  if (resolves.has(alert.kind)) {
     const key = dedupKey(alert);
     for (const page of context.openPages ?? []) {
       const open = parsePage(page);
@@ -89,19 +102,24 @@ function destinationsFor(context: RoutingContext, alert: Alert): string[] {
   return [...names];
 }
 
-/** Listings and degraded zones open a page; delistings and recoveries close the same one. */
+/** Listings, degraded zones and a resolver outage open a page; delistings and recoveries close the same one. */
 export function pagerAction(alert: Alert): DeliveryAction {
-  return alert.kind === 'delisted' || alert.kind === 'zone-recovered' ? 'resolve' : 'trigger';
+  return resolves.has(alert.kind) ? 'resolve' : 'trigger';
 }
 
-/** The same for a listing and its delisting: `rblwatch:<target>:<zone>`; zones: `rblwatch:zone:<zone>`. */
+/**
+ * The same for a listing and its delisting: `rblwatch:<target>:<zone>`; zones: `rblwatch:zone:<zone>`; the
+ * resolver: `rblwatch:resolver`.
+ */
 export function dedupKey(alert: Alert): string {
   const key =
     alert.kind === 'listed' || alert.kind === 'delisted'
       ? `rblwatch:${alert.target}:${alert.zone}`
       : alert.kind === 'zone-degraded' || alert.kind === 'zone-recovered'
         ? `rblwatch:zone:${alert.zone}`
-        : `rblwatch:${alert.kind}:${alert.id}`;
+        : alert.kind === 'resolver-down' || alert.kind === 'resolver-recovered'
+          ? 'rblwatch:resolver'
+          : `rblwatch:${alert.kind}:${alert.id}`;
   if (key.length <= MAX_DEDUP_KEY) return key;
   return `rblwatch:sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
@@ -121,7 +139,8 @@ export function parsePage(page: string): { destination: string; key: string } {
  * names have no colon and IPv6 targets do, so the zone is what follows the last one.
  */
 export function listingOfKey(key: string): { target: string; zone: string } | undefined {
-  if (key.startsWith('rblwatch:zone:') || key.startsWith('rblwatch:sha256:')) return undefined;
+  if (key.startsWith('rblwatch:zone:') || key.startsWith('rblwatch:sha256:') || key === 'rblwatch:resolver')
+    return undefined;
   const match = /^rblwatch:(.+):([^:]+)$/.exec(key);
   return match ? { target: match[1] as string, zone: match[2] as string } : undefined;
 }

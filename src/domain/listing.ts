@@ -24,7 +24,17 @@ export interface ListingState {
   readonly updatedAt: string;
 }
 
-export type ListingEventKind = 'listed' | 'delisted' | 'zone-degraded' | 'zone-recovered';
+/**
+ * `resolver-down`/`resolver-recovered`: the DNS resolver answered nothing, or nothing usable, for a whole scan (no
+ * target; `zone` is empty). One event for the outage, however many zones it blinded.
+ */
+export type ListingEventKind =
+  | 'listed'
+  | 'delisted'
+  | 'zone-degraded'
+  | 'zone-recovered'
+  | 'resolver-down'
+  | 'resolver-recovered';
 
 /** A decided change, with the evidence behind it. Events are facts: stored once, never rewritten. */
 export interface ListingEvent {

@@ -28,6 +28,12 @@ export function alertHeadline(alert: Alert): string {
       return `Zone ${zone} degraded`;
     case 'zone-recovered':
       return `Zone ${zone} recovered`;
+    case 'resolver-down':
+      return 'DNS resolver unusable: every lookup is unknown';
+    case 'resolver-recovered':
+      return 'DNS resolver working again';
+    case 'store-reset':
+      return 'rblwatch store was reset';
     case 'scan-failed':
       return 'rblwatch scan failed';
     case 'delivery-failed':
@@ -158,8 +164,11 @@ function groupTitle(kind: AlertKind, alerts: readonly Alert[]): string {
     const nouns: Record<Exclude<AlertKind, 'listed' | 'delisted'>, string> = {
       'zone-degraded': 'zones degraded',
       'zone-recovered': 'zones recovered',
+      'resolver-down': 'resolver outages',
+      'resolver-recovered': 'resolver recoveries',
       'scan-failed': 'scans failed',
       'delivery-failed': 'alert deliveries failed',
+      'store-reset': 'store resets',
       report: 'reports',
     };
     return `${count} ${nouns[kind]}`;
@@ -193,6 +202,9 @@ function itemLine(alert: Alert, noteInitial: boolean): string {
     case 'zone-degraded':
     case 'zone-recovered':
       return cleanText(`${alert.zone ?? 'unknown zone'}${alert.detail ? `: ${alert.detail}` : ''}`);
+    case 'resolver-down':
+    case 'resolver-recovered':
+    case 'store-reset':
     case 'scan-failed':
     case 'delivery-failed':
     case 'report':
@@ -215,7 +227,7 @@ function groupLinks(alerts: readonly Alert[]): MessageLink[] {
 
 function toneOf(kind: AlertKind): Tone {
   if (kind === 'listed') return 'danger';
-  if (kind === 'delisted' || kind === 'zone-recovered') return 'good';
+  if (kind === 'delisted' || kind === 'zone-recovered' || kind === 'resolver-recovered') return 'good';
   return 'warning';
 }
 

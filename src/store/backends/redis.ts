@@ -51,7 +51,7 @@ export async function openRedis(url: string, options: RedisOptions = {}): Promis
       throwOnErrors: true,
       throwOnConnectError: true,
       // No `connectionTimeout`: the adapter races it against a timer it never clears, which kept every CLI command
-      // alive 5 s after it finished. The socket's own `connectTimeout` above bounds the first connect instead.
+      // alive 5 s after it finished. `openRedis` bounds the first connect itself.
     },
   );
   const keyv = new Keyv(store, { namespace: options.namespace, useKeyPrefix: false, throwOnErrors: true });
@@ -63,8 +63,20 @@ export async function openRedis(url: string, options: RedisOptions = {}): Promis
   };
   keyv.on('error', capture);
   try {
-    // Resolves once the client is ready (connected, authenticated, database selected); throws otherwise.
-    await store.getClient();
+    // Resolves once the client is ready (connected, authenticated, database selected); throws otherwise. Bounded
+    // here, with a timer that is cleared, because a server that accepts the connection but never answers would
+    // otherwise hold the open forever.
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        store.getClient(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
     connected = true;
     return keyv;
   } catch (error) {
