@@ -7,8 +7,8 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { startHttpServer } from '../http/http-server.ts';
 import type { Logger } from '../log.ts';
 import { createCommandServices, openAlerting, openRuntime } from '../main.ts';
-import { createScanScheduler } from '../scheduler/scan-scheduler.ts';
-import type { ScanOutcome } from '../watch/run-scan.ts';
+import { createScanScheduler, SKIP_BUSY, SKIP_STOPPED } from '../scheduler/scan-scheduler.ts';
+import { createServeHealth } from './serve-health.ts';
 import { createShutdownStack } from './shutdown-stack.ts';
 
 /**
@@ -51,8 +51,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   for (const warning of config.warnings) log.warn(warning);
   const stack = createShutdownStack(log);
   let step = 'the store';
-  let lastScan: ScanOutcome | undefined;
-  let lastError: string | undefined;
+  const health = createServeHealth();
   try {
     const runtime = await openRuntime(config, log);
     stack.push('store', () => runtime.close());
@@ -63,14 +62,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
           port: config.http.port,
           host: config.http.host,
           metrics: runtime.metrics,
-          health: () => ({
-            ok: lastError === undefined,
-            detail: {
-              lastRun: lastScan?.run.id ?? null,
-              lastStatus: lastScan?.run.status ?? null,
-              error: lastError ?? null,
-            },
-          }),
+          health: () => health.report(),
           onError: (error) => log.error({ err: error }, 'http server error'),
         }).catch((error: unknown) => {
           throw describeListenFailure(
@@ -133,10 +125,10 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       run: async (trigger, signal) => {
         const scanLog = log.child({ trigger: trigger.kind });
         scanLog.info('scan started');
+        health.scanStarted(new Date());
         try {
-          lastScan = await runtime.scan({ signal, publisher: alerting });
-          lastError = undefined;
-          const { run } = lastScan;
+          const { run } = await runtime.scan({ signal, publisher: alerting });
+          health.scanFinished(run);
           scanLog.info(
             {
               runId: run.id,
@@ -149,11 +141,17 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
             `scan ${run.status}`,
           );
         } catch (error) {
-          lastError = error instanceof Error ? error.message : String(error);
+          health.scanErrored(error);
           throw error;
         }
       },
-      onSkip: (trigger, reason) => log.warn({ trigger: trigger.kind }, `scan skipped: ${reason}`),
+      onSkip: (trigger, reason) => {
+        log.warn({ trigger: trigger.kind }, `scan skipped: ${reason}`);
+        if (trigger.kind !== 'schedule' || reason === SKIP_STOPPED) return;
+        const label = reason === SKIP_BUSY ? 'busy' : 'missed';
+        health.tickSkipped(label);
+        runtime.metrics.recordSkippedTick(label);
+      },
       onError: (error) => log.error({ err: error }, 'scan failed'),
     });
     scheduler = scans;

@@ -29,6 +29,8 @@ export interface ScanMetrics {
    * delisting shows as a drop to zero rather than a vanished series.
    */
   setListings(listings: readonly { zone: string; severity: string }[]): void;
+  /** Counts a scheduled tick that did not start a scan: `busy` (a scan still ran), `missed`, `stopped`. */
+  recordSkippedTick(reason: string): void;
   /** Counts decided events by kind. */
   recordEvents(events: readonly { kind: string }[]): void;
   /** Counts alert items by destination and outcome (`delivered`, `retry`, `failed`). */
@@ -128,6 +130,7 @@ export function createMetrics(): ScanMetrics {
   const unknowns: TwoLabels = new Map();
   const scans: OneLabel = new Map(finishedStatuses.map((status) => [status, 0]));
   const events: OneLabel = new Map();
+  const skippedTicks: OneLabel = new Map(['busy', 'missed'].map((reason) => [reason, 0]));
   const deliveries: TwoLabels = new Map();
   let outboxPending: number | undefined;
   let outboxFailed: number | undefined;
@@ -165,6 +168,10 @@ export function createMetrics(): ScanMetrics {
         for (const severity of inner.keys()) inner.set(severity, 0);
       }
       for (const listing of current) add2(listings, listing.zone, listing.severity, 1);
+    },
+
+    recordSkippedTick(reason: string): void {
+      skippedTicks.set(reason, (skippedTicks.get(reason) ?? 0) + 1);
     },
 
     recordEvents(decided: readonly { kind: string }[]): void {
@@ -212,6 +219,12 @@ export function createMetrics(): ScanMetrics {
         .two('rblwatch_unknown_total', ['zone', 'reason'], unknowns)
         .family('rblwatch_scans_total', 'counter', 'Finished scans by status.')
         .one('rblwatch_scans_total', 'status', scans)
+        .family(
+          'rblwatch_scan_ticks_skipped_total',
+          'counter',
+          'Scheduled scans that did not run, by reason (busy: the previous scan was still running).',
+        )
+        .one('rblwatch_scan_ticks_skipped_total', 'reason', skippedTicks)
         .family('rblwatch_events_total', 'counter', 'Listing events decided, by kind.')
         .one('rblwatch_events_total', 'kind', events)
         .family(

@@ -91,6 +91,13 @@ describe('createMetrics', () => {
         'rblwatch_scans_total{status="completed"} 1\n' +
         'rblwatch_scans_total{status="failed"} 0\n' +
         'rblwatch_scans_total{status="interrupted"} 0\n' +
+        header(
+          'rblwatch_scan_ticks_skipped_total',
+          'counter',
+          'Scheduled scans that did not run, by reason (busy: the previous scan was still running).',
+        ) +
+        'rblwatch_scan_ticks_skipped_total{reason="busy"} 0\n' +
+        'rblwatch_scan_ticks_skipped_total{reason="missed"} 0\n' +
         header('rblwatch_events_total', 'counter', 'Listing events decided, by kind.') +
         'rblwatch_events_total{kind="listed"} 1\n' +
         header(
