@@ -1,5 +1,10 @@
 import { abortable } from '../checks/abortable.ts';
-import { resolveDomain } from '../checks/resolve-domain.ts';
+import {
+  type ResolvedDomain,
+  resolveDomain,
+  resolveRowZone,
+  unresolvedResult,
+} from '../checks/resolve-domain.ts';
 import {
   type CheckTarget,
   countLookups,
@@ -11,6 +16,7 @@ import { readEngineEnv } from '../config/env.ts';
 import { formatResolverAddress } from '../dns/resolver-address.ts';
 import type { CheckResult, ResolverHealth, ZoneHealthReport } from '../domain/check-result.ts';
 import { type Target, zoneAccepts } from '../domain/target.ts';
+import type { Severity } from '../domain/zone.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 import { expandCidr, type ParsedTarget, parseTarget } from '../inventory/parse-target.ts';
 import { type EngineFlags, setUpEngine } from './engine-options.ts';
@@ -90,6 +96,9 @@ function* uniqueTargets(parsed: readonly ParsedTarget[], seen: Set<string>): Gen
   }
 }
 
+/** Severity order, most severe first, to pick the severity of a row that stands for several lists. */
+const severityRank: readonly Severity[] = ['critical', 'major', 'minor', 'info'];
+
 /** Nothing to look up, so nothing to probe: the resolver is not judged. */
 const unprobed: ZoneProbe = { zones: new Map(), resolver: { status: 'ok', detail: '' } };
 
@@ -119,6 +128,8 @@ export async function runCheckCommand(
     const counts = { ip4: 0, ip6: 0, domain: 0 };
     const items: CheckTarget[] = [];
     const domains: string[] = [];
+    /** Rows for domains whose addresses `--resolve` could not all find. */
+    const unresolved: CheckResult[] = [];
     for (const target of uniqueTargets(parsed, seen)) {
       order.set(target.value, order.size);
       counts[target.kind]++;
@@ -126,9 +137,11 @@ export async function runCheckCommand(
       if (target.kind === 'domain') domains.push(target.value);
     }
     if (flags.resolve) {
+      const ipZones = engine.catalog.zones.filter((zone) => zone.kind !== 'domain');
+      const severity = severityRank.find((rank) => ipZones.some((zone) => zone.severity === rank)) ?? 'major';
       // Domains are resolved side by side (results are merged in input order), so a slow or dead resolver costs
       // one timeout for the batch, not one per domain.
-      const resolvedAll: Awaited<ReturnType<typeof resolveDomain>>[] = [];
+      const resolvedAll: ResolvedDomain[] = [];
       for (let i = 0; i < domains.length; i += 32) {
         const batch = domains.slice(i, i + 32).map((domain) => resolveDomain(domain, engine.resolver));
         resolvedAll.push(...(await abortable(Promise.all(batch), abort.signal)));
@@ -137,6 +150,9 @@ export async function runCheckCommand(
         const resolved = resolvedAll[i] ?? { targets: [], problems: [] };
         for (const problem of resolved.problems) {
           warn(`--resolve ${domain}: ${printable(problem)}; addresses behind it may be missing`);
+        }
+        if (resolved.problems.length > 0 && ipZones.length > 0) {
+          unresolved.push(unresolvedResult(domain, resolved, severity));
         }
         for (const item of resolved.targets) {
           const key = `${item.target.kind}:${item.target.value}`;
@@ -158,7 +174,7 @@ export async function runCheckCommand(
         warn(`no zone in the catalog takes ${what}: ${counts[kind]} target(s) not checked`);
       }
     }
-    const total = countLookups(counts, zones);
+    const total = countLookups(counts, zones) + unresolved.length;
     // Ctrl-C here must end the command at once: the probe stops waiting, and closing the resolver (finally,
     // below) ends the questions in flight, instead of the user waiting out every timeout.
     const probe =
@@ -167,6 +183,7 @@ export async function runCheckCommand(
         : await probeZones(zones, engine.resolver, { signal: abort.signal, servers });
     const health = probe.zones;
     const zoneOrder = new Map(zones.map((zone, i) => [zone.zone, i]));
+    zoneOrder.set(resolveRowZone, zones.length);
     const progress =
       flags.progress === false ? createProgress(io, 0, '') : createProgress(io, total, 'lookups');
 
@@ -201,13 +218,17 @@ export async function runCheckCommand(
       (order.get(a.target) ?? 0) - (order.get(b.target) ?? 0) ||
       (zoneOrder.get(a.zone) ?? 0) - (zoneOrder.get(b.zone) ?? 0);
 
-    const results = runChecks(items, {
+    const checked = runChecks(items, {
       resolver: engine.resolver,
       zones,
       health: probe,
       concurrency: engine.concurrency,
       signal: abort.signal,
     });
+    const results = (async function* () {
+      yield* unresolved;
+      yield* checked;
+    })();
     const healthList = zones.map((zone) => health.get(zone.zone)).filter((h): h is ZoneHealthReport => !!h);
     const finish = (): void => {
       progress.done();

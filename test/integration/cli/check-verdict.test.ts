@@ -1,7 +1,7 @@
 /**
  * `rblwatch check` run as a child process when the answers cannot vouch for "clean": a resolver that answers
  * NXDOMAIN or REFUSED for everything, or nothing at all; a list without its test point or without any answer
- * behind a healthy resolver; Ctrl-C while the lists are probed. Each
+ * behind a healthy resolver; a domain whose addresses cannot be found; Ctrl-C while the lists are probed. Each
  * case must end with the cause named once and never with "clean".
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -266,6 +266,41 @@ describe('lists that cannot vouch for clean behind a healthy resolver', () => {
       /^ {2}unreachable {3}hole\.cli\.test {2}test point .*\(not queried, results unknown\)$/m,
     );
     expect(people.stdout).toContain('not checked on any trusted list (see the zones above): 192.0.2.1\n');
+  });
+});
+
+describe('check --resolve when the addresses behind a domain cannot be found', () => {
+  it('adds an unknown row for the domain and exits 2 instead of calling it clean', async () => {
+    const args = [
+      'check',
+      'broken.example',
+      '--resolve',
+      '--resolver',
+      healthy.address,
+      '--zones',
+      zonesFile,
+    ];
+    const [json, people] = await runBoth(args);
+    for (const run of [json, people]) expect(run.code).toBe(2);
+    const report = JSON.parse(json.stdout) as Report;
+    const detail =
+      'could not find every address behind broken.example (broken.example A: SERVFAIL; broken.example AAAA: ' +
+      'SERVFAIL; broken.example MX: SERVFAIL): the IP lists did not check them';
+    expect(report.results.map((r) => [r.target, r.zone, r.status, r.reason, r.detail])).toEqual([
+      ['broken.example', 'dbl.cli.test', 'clean', null, null],
+      ['broken.example', '--resolve', 'unknown', 'servfail', detail],
+    ]);
+    expect(report.summary).toMatchObject({
+      lookups: 2,
+      clean: 1,
+      unknown: 1,
+      unknownByReason: { servfail: 1 },
+    });
+    expect(people.stdout).toContain(
+      `broken.example\n  UNKNOWN  --resolve  servfail: ${detail}\n  clean on 1 other list\n`,
+    );
+    expect(people.stdout).not.toContain('clean on every list');
+    expect(people.stderr).toContain('warning: --resolve broken.example: broken.example A: SERVFAIL;');
   });
 });
 
