@@ -114,8 +114,10 @@ const resolver = new UdpResolver({
 });
 try {
   const health = await probeZones(zones, resolver);
-  const unhealthy = [...health.values()].filter((h) => h.health !== 'ok');
-  if (unhealthy.length > 0) throw new Error(`zones unhealthy before the run: ${JSON.stringify(unhealthy)}`);
+  const unhealthy = [...health.zones.values()].filter((h) => h.health !== 'ok');
+  if (unhealthy.length > 0 || health.resolver.status !== 'ok') {
+    throw new Error(`unhealthy before the run: ${JSON.stringify({ resolver: health.resolver, unhealthy })}`);
+  }
 
   const counts = { listed: 0, clean: 0, unknown: 0, wrong: 0 };
   const unknownReasons = new Map<string, number>();

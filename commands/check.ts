@@ -2,6 +2,7 @@ import { type CommandContext, defineCommand } from '../src/command-api/command.t
 import { capLines, MAX_LINKS } from '../src/command-api/format-reply.ts';
 import { resolveChatTargets } from '../src/command-api/resolve-targets.ts';
 import { type CheckResult, formatCodes } from '../src/domain/check-result.ts';
+import type { Target } from '../src/domain/target.ts';
 import { cleanText, type MessageLink } from '../src/render/message.ts';
 
 /** Text from DNS reaches chat: `cleanText` drops control characters; the renderers escape markup and mentions. */
@@ -24,6 +25,12 @@ function delistLinksOf(listed: readonly CheckResult[]): MessageLink[] {
     links.push({ label: cleanText(`Delist ${result.target} (${result.zone})`, 75), url: result.delist });
   }
   return links;
+}
+
+/** "IPv6 addresses", "domains" or "IPv4 addresses and domains": the kinds of targets asked about. */
+function describeKinds(targets: readonly Target[]): string {
+  const names = { ip4: 'IPv4 addresses', ip6: 'IPv6 addresses', domain: 'domains' } as const;
+  return [...new Set(targets.map((target) => names[target.kind]))].join(' and ');
 }
 
 /** `/rbl check TARGET...`: a live lookup of a few IPs, a small range or domains. */
@@ -53,16 +60,40 @@ export const checkCommand = defineCommand({
       return;
     }
     await context.defer();
-    const { results } = await context.services.lookup.check(resolved.value);
+    const { results, resolver } = await context.services.lookup.check(resolved.value);
+    if (resolver.status !== 'ok') {
+      // One cause for every row: say it once instead of repeating it per list.
+      await context.reply({
+        title:
+          resolver.status === 'down'
+            ? 'The resolver is down: nothing was checked'
+            : 'The resolver cannot be used: nothing was checked',
+        lines: [cleanText(resolver.detail, 400), `${results.length} unknown`],
+        tone: 'warning',
+        ephemeral: true,
+      });
+      return;
+    }
+    if (results.length === 0) {
+      await context.reply({
+        title: 'Nothing was checked',
+        lines: [`No list in use takes ${describeKinds(resolved.value)}, so nothing was looked up.`],
+        tone: 'warning',
+        ephemeral: true,
+      });
+      return;
+    }
     const listed = results.filter((r) => r.status === 'listed');
     const unknown = results.filter((r) => r.status === 'unknown');
     const clean = results.length - listed.length - unknown.length;
     const title =
       listed.length > 0
         ? `${listed.length} listing${listed.length === 1 ? '' : 's'} found`
-        : unknown.length > 0
-          ? 'No listing found, but some lists could not be checked'
-          : 'Clean on every list checked';
+        : clean === 0
+          ? 'Nothing could be checked'
+          : unknown.length > 0
+            ? 'No listing found, but some lists could not be checked'
+            : 'Clean on every list checked';
     const lines = [
       ...capLines(listed.map(describe), 20, 'more listings'),
       ...capLines(unknown.map(describe), 10, 'more unknown'),

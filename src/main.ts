@@ -139,7 +139,7 @@ export function createCommandServices(
     zones: createZoneService({
       zones,
       repo: runtime.repo,
-      probe: async () => [...(await probeZones(zones, runtime.resolver)).values()],
+      probe: async () => [...(await probeZones(zones, runtime.resolver)).zones.values()],
     }),
     mutes: runtime.repo.alerts,
     ...(extras.scans ? { scans: extras.scans } : {}),

@@ -1,4 +1,6 @@
-import { type DnsResolver, recordValues } from '../dns/dns-resolver.ts';
+import { type DnsResolver, type DnsResponse, recordValues } from '../dns/dns-resolver.ts';
+import type { CheckResult, UnknownReason } from '../domain/check-result.ts';
+import type { Severity } from '../domain/zone.ts';
 import { canonicalIpv6 } from '../inventory/parse-target.ts';
 import type { CheckTarget } from './run-check.ts';
 
@@ -10,18 +12,45 @@ export interface ResolvedDomain {
   readonly targets: readonly CheckTarget[];
   /** Lookups that failed (timeout, SERVFAIL): the domain may have addresses that were not checked. */
   readonly problems: readonly string[];
+  /** Why the first failed lookup failed, when one did. */
+  readonly reason?: UnknownReason;
 }
 
-function describeFailure(
-  name: string,
-  type: string,
-  response: Awaited<ReturnType<DnsResolver['query']>>,
-): string | undefined {
-  if (response.kind === 'timeout') return `${name} ${type}: no reply`;
-  if (response.kind === 'error') return `${name} ${type}: ${response.message}`;
-  if (response.rcode !== 'NOERROR' && response.rcode !== 'NXDOMAIN')
-    return `${name} ${type}: ${response.rcode}`;
-  return undefined;
+interface Failure {
+  readonly text: string;
+  readonly reason: UnknownReason;
+}
+
+function describeFailure(name: string, type: string, response: DnsResponse): Failure | undefined {
+  if (response.kind === 'timeout') return { text: `${name} ${type}: no reply`, reason: 'timeout' };
+  if (response.kind === 'error') return { text: `${name} ${type}: ${response.message}`, reason: 'dns-error' };
+  if (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN') return undefined;
+  const reason =
+    response.rcode === 'SERVFAIL' ? 'servfail' : response.rcode === 'REFUSED' ? 'refused' : 'dns-error';
+  return { text: `${name} ${type}: ${response.rcode}`, reason };
+}
+
+/** The `zone` of the result row that stands for a domain whose addresses `--resolve` could not find. */
+export const resolveRowZone = '--resolve';
+
+/**
+ * The `unknown` result for a domain whose addresses could not all be found: the IP lists never saw them, so the
+ * domain cannot be called clean on them. `severity` is that of the most severe IP list that missed them.
+ */
+export function unresolvedResult(domain: string, resolved: ResolvedDomain, severity: Severity): CheckResult {
+  return {
+    target: domain,
+    zone: resolveRowZone,
+    status: 'unknown',
+    reason: resolved.reason ?? 'dns-error',
+    detail: `could not find every address behind ${domain} (${resolved.problems.join('; ')}): the IP lists did not check them`,
+    codes: [],
+    meanings: [],
+    classes: [],
+    txt: [],
+    severity,
+    ms: 0,
+  };
 }
 
 /**
@@ -30,7 +59,7 @@ function describeFailure(
  */
 export async function resolveDomain(domain: string, resolver: DnsResolver): Promise<ResolvedDomain> {
   const targets: CheckTarget[] = [];
-  const problems: string[] = [];
+  const failures: Failure[] = [];
   const seen = new Set<string>();
 
   const addresses = async (host: string, via: string): Promise<void> => {
@@ -40,7 +69,7 @@ export async function resolveDomain(domain: string, resolver: DnsResolver): Prom
       ['AAAA', aaaa],
     ] as const) {
       const failure = describeFailure(host, type, response);
-      if (failure) problems.push(failure);
+      if (failure) failures.push(failure);
       for (const value of recordValues(response, type)) {
         const target =
           type === 'A'
@@ -58,12 +87,13 @@ export async function resolveDomain(domain: string, resolver: DnsResolver): Prom
   await addresses(domain, domain);
   const mxResponse = await mx;
   const failure = describeFailure(domain, 'MX', mxResponse);
-  if (failure) problems.push(failure);
+  if (failure) failures.push(failure);
   const hosts = recordValues(mxResponse, 'MX')
     .map((value) => value.split(' ')[1] ?? '')
     // RFC 7505 null MX (".") means the domain accepts no mail.
     .filter((host) => host !== '' && host !== '.')
     .slice(0, maxMxHosts);
   await Promise.all(hosts.map((host) => addresses(host, `${domain} MX ${host}`)));
-  return { targets, problems };
+  const first = failures[0];
+  return { targets, problems: failures.map((f) => f.text), ...(first ? { reason: first.reason } : {}) };
 }

@@ -1,11 +1,13 @@
 import { type Classification, classifyAnswer } from '../dns/classify-answer.ts';
 import { type DnsResolver, recordValues } from '../dns/dns-resolver.ts';
 import { buildQueryName } from '../dns/query-name.ts';
-import { isQueryable, probeZoneHealth } from '../dns/zone-health.ts';
-import type { CheckResult, ZoneHealth, ZoneHealthReport } from '../domain/check-result.ts';
+import { canaryName, judgeResolver } from '../dns/resolver-health.ts';
+import { isQueryable, probeZoneHealth, type ZoneProbeEvidence } from '../dns/zone-health.ts';
+import type { CheckResult, ResolverHealth, ZoneHealth, ZoneHealthReport } from '../domain/check-result.ts';
 import { type Target, zoneAccepts } from '../domain/target.ts';
 import type { Zone } from '../domain/zone.ts';
 import { renderDelist } from '../zones/catalog.ts';
+import { abortable } from './abortable.ts';
 
 /** One target to check, with where it came from when it was found through `--resolve`. */
 export interface CheckTarget {
@@ -16,8 +18,11 @@ export interface CheckTarget {
 export interface RunChecksOptions {
   readonly resolver: DnsResolver;
   readonly zones: readonly Zone[];
-  /** Health of each zone from {@link probeZones}; zones missing from the map are treated as `untested`. */
-  readonly health: ReadonlyMap<string, ZoneHealthReport>;
+  /**
+   * This run's probe from {@link probeZones}: when its resolver verdict is not `ok` nothing is queried; zones
+   * missing from its map are treated as `untested`.
+   */
+  readonly health: ZoneProbe;
   /** Most lookups in flight at once (each lookup is an A query, plus a TXT query when listed). */
   readonly concurrency: number;
   /** Stop issuing lookups; those in flight still finish. */
@@ -26,40 +31,60 @@ export interface RunChecksOptions {
   readonly now?: () => number;
 }
 
+/** What one run's probes found: each zone's health, and the resolver's own. */
+export interface ZoneProbe {
+  /** One report per zone probed, in catalog order. */
+  readonly zones: ReadonlyMap<string, ZoneHealthReport>;
+  readonly resolver: ResolverHealth;
+}
+
+export interface ProbeZonesOptions {
+  /** Zones probed at once (default 64). */
+  readonly concurrency?: number;
+  /**
+   * Abort: the returned promise rejects with the signal's reason at once, and no further zone is probed. The
+   * questions already asked are ended by closing the resolver.
+   */
+  readonly signal?: AbortSignal;
+  /** The resolver's servers (`host:port`), named in the resolver verdict's detail. */
+  readonly servers?: readonly string[];
+}
+
 /**
- * Probe every zone's test points, `concurrency` zones at a time.
+ * Probe every zone's test points, `concurrency` zones at a time, and judge the resolver from the same answers
+ * plus one canary question sent alongside the first probes, so the verdict costs no extra time.
  *
- * When no tested zone got any reply at all, the resolver itself is down: zones without test points are then marked
- * unreachable too, so a run with a dead resolver ends after one timeout instead of one per lookup.
+ * The resolver verdict (rules in {@link judgeResolver}): `down` when nothing at all answered, canary included;
+ * `unusable` when it answers but at least two zones with test points were probed and none came back `ok` (a
+ * resolver answering NXDOMAIN, REFUSED, SERVFAIL or error codes for every list); otherwise `ok`, and the zones are
+ * judged one by one (a single failing tested zone is that zone's problem unless the canary went unanswered too).
+ * Zone reports always say what each zone's probe saw; the resolver verdict says whom to blame.
  */
 export async function probeZones(
   zones: readonly Zone[],
   resolver: DnsResolver,
-  concurrency = 64,
-): Promise<Map<string, ZoneHealthReport>> {
-  const reports = new Map<string, ZoneHealthReport>();
+  options: ProbeZonesOptions = {},
+): Promise<ZoneProbe> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const concurrency = Math.max(1, options.concurrency ?? 64);
+  const evidence = new Map<string, ZoneProbeEvidence>();
+  const canary = resolver.query(canaryName(), 'A');
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < zones.length) {
+    while (next < zones.length && !signal?.aborted) {
       const zone = zones[next++] as Zone;
-      reports.set(zone.zone, await probeZoneHealth(zone, resolver));
+      evidence.set(zone.zone, await probeZoneHealth(zone, resolver));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, zones.length) }, worker));
-  const tested = [...reports.values()].filter((report) => report.health !== 'untested');
-  if (tested.length > 0 && tested.every((report) => report.health === 'unreachable')) {
-    for (const report of reports.values()) {
-      if (report.health === 'untested') {
-        reports.set(report.zone, {
-          zone: report.zone,
-          health: 'unreachable',
-          detail: 'the resolver answered none of the test-point queries of the other zones',
-        });
-      }
-    }
-  }
-  // Map order follows the catalog, whatever order the probes finished in.
-  return new Map(zones.map((zone) => [zone.zone, reports.get(zone.zone) as ZoneHealthReport]));
+  const workers = Promise.all(Array.from({ length: Math.min(concurrency, zones.length) }, worker));
+  const [canaryAnswer] = await abortable(Promise.all([canary, workers]), signal);
+  // Catalog order, whatever order the probes finished in.
+  const ordered = zones.map((zone) => evidence.get(zone.zone) as ZoneProbeEvidence);
+  return {
+    zones: new Map(ordered.map((probe) => [probe.report.zone, probe.report])),
+    resolver: judgeResolver(canaryAnswer, ordered, options.servers),
+  };
 }
 
 /** Number of (target, zone) lookups a target list will cost, for progress bars and budgets. */
@@ -119,14 +144,29 @@ export async function* runChecks(
  * finished since the consumer last asked), with at most `concurrency` lookups in flight. Memory stays bounded
  * however many targets there are: new lookups start as others finish only while the consumer keeps up.
  *
- * Zone health decides what an answer is worth: zones that refuse or cannot be reached are not queried at all
- * (every lookup is `unknown`/`zone-unhealthy`), and a wildcard zone's positives become `unknown`.
+ * The probe decides what an answer is worth:
+ * - a resolver that is `down` or `unusable` is not asked anything: every lookup is `unknown` (`resolver-down`,
+ *   `resolver-unusable`) with the resolver's detail;
+ * - zones that refuse or cannot be reached are not queried at all (every lookup is `unknown`/`zone-unhealthy`);
+ * - a wildcard zone's positives become `unknown`;
+ * - a zone that does not list its must-list point cannot vouch for a clean answer: its clean results become
+ *   `unknown` (`zone-unhealthy`), while its listings stay listings, flagged with the zone's health.
  */
 export async function* streamChecks(
   targets: Iterable<CheckTarget>,
   options: RunChecksOptions,
 ): AsyncGenerator<CheckResult[]> {
-  const { resolver, health, signal } = options;
+  const { resolver, signal } = options;
+  const health = options.health.zones;
+  const resolverHealth = options.health.resolver;
+  const resolverDown: ResultFields | undefined =
+    resolverHealth.status === 'ok'
+      ? undefined
+      : {
+          ...unqueried,
+          reason: resolverHealth.status === 'down' ? 'resolver-down' : 'resolver-unusable',
+          detail: resolverHealth.detail,
+        };
   const now = options.now ?? (() => performance.now());
   const concurrency = Math.max(1, options.concurrency);
   const jobs = jobsOf(targets, options.zones);
@@ -162,6 +202,7 @@ export async function* streamChecks(
     const { zone, item } = job;
     const report = health.get(zone.zone);
     const zoneHealth: ZoneHealth = report?.health ?? 'untested';
+    if (resolverDown) return makeResult(job, zoneHealth, resolverDown, 0);
     if (!isQueryable(zoneHealth)) {
       const detail = `zone ${zoneHealth}: ${report?.detail ?? ''}`;
       return makeResult(job, zoneHealth, { ...unqueried, detail }, 0);
@@ -169,6 +210,15 @@ export async function* streamChecks(
     const started = now();
     const name = buildQueryName(item.target.kind, item.target.value, zone.queryHost);
     const answer = classifyAnswer(await resolver.query(name, 'A'), zone);
+    if (answer.status === 'clean' && zoneHealth === 'no-test-point') {
+      const detail = `${report?.detail ?? 'must-list test point not listed'}: this list cannot vouch for a clean answer in this run`;
+      return makeResult(
+        job,
+        zoneHealth,
+        { ...answer, status: 'unknown', reason: 'zone-unhealthy', detail },
+        Math.round(now() - started),
+      );
+    }
     if (answer.status !== 'listed') return makeResult(job, zoneHealth, answer, Math.round(now() - started));
     if (zoneHealth === 'wildcard') {
       const detail = `zone lists everything in this run (${report?.detail ?? 'wildcard'}); this answer is not a listing`;

@@ -1,9 +1,22 @@
-import { resolveDomain } from '../checks/resolve-domain.ts';
-import { type CheckTarget, countLookups, probeZones, runChecks } from '../checks/run-check.ts';
+import { abortable } from '../checks/abortable.ts';
+import {
+  type ResolvedDomain,
+  resolveDomain,
+  resolveRowZone,
+  unresolvedResult,
+} from '../checks/resolve-domain.ts';
+import {
+  type CheckTarget,
+  countLookups,
+  probeZones,
+  runChecks,
+  type ZoneProbe,
+} from '../checks/run-check.ts';
 import { readEngineEnv } from '../config/env.ts';
 import { formatResolverAddress } from '../dns/resolver-address.ts';
-import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
+import type { CheckResult, ResolverHealth, ZoneHealthReport } from '../domain/check-result.ts';
 import { type Target, zoneAccepts } from '../domain/target.ts';
+import type { Severity } from '../domain/zone.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 import { expandCidr, type ParsedTarget, parseTarget } from '../inventory/parse-target.ts';
 import { type EngineFlags, setUpEngine } from './engine-options.ts';
@@ -35,6 +48,8 @@ export interface CheckSummary {
   unhealthyZones: number;
   durationMs: number;
   resolvers: string[];
+  /** The resolver verdict of this run's probe (`ok` with no detail when nothing needed probing). */
+  resolver: ResolverHealth;
 }
 
 /** Parse every input before anything is queried; all bad inputs are reported together. */
@@ -81,6 +96,12 @@ function* uniqueTargets(parsed: readonly ParsedTarget[], seen: Set<string>): Gen
   }
 }
 
+/** Severity order, most severe first, to pick the severity of a row that stands for several lists. */
+const severityRank: readonly Severity[] = ['critical', 'major', 'minor', 'info'];
+
+/** Nothing to look up, so nothing to probe: the resolver is not judged. */
+const unprobed: ZoneProbe = { zones: new Map(), resolver: { status: 'ok', detail: '' } };
+
 export async function runCheckCommand(
   args: readonly string[],
   flags: CheckFlags,
@@ -91,7 +112,12 @@ export async function runCheckCommand(
   const env = readEngineEnv(io.env);
   const engine = await setUpEngine(flags, env);
   const warnings = [...engine.warnings];
-  for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
+  const warn = (warning: string): void => {
+    warnings.push(warning);
+    io.stderr.write(`warning: ${warning}\n`);
+  };
+  for (const warning of engine.warnings) io.stderr.write(`warning: ${warning}\n`);
+  const servers = engine.servers.map(formatResolverAddress);
 
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
@@ -102,6 +128,8 @@ export async function runCheckCommand(
     const counts = { ip4: 0, ip6: 0, domain: 0 };
     const items: CheckTarget[] = [];
     const domains: string[] = [];
+    /** Rows for domains whose addresses `--resolve` could not all find. */
+    const unresolved: CheckResult[] = [];
     for (const target of uniqueTargets(parsed, seen)) {
       order.set(target.value, order.size);
       counts[target.kind]++;
@@ -109,19 +137,22 @@ export async function runCheckCommand(
       if (target.kind === 'domain') domains.push(target.value);
     }
     if (flags.resolve) {
+      const ipZones = engine.catalog.zones.filter((zone) => zone.kind !== 'domain');
+      const severity = severityRank.find((rank) => ipZones.some((zone) => zone.severity === rank)) ?? 'major';
       // Domains are resolved side by side (results are merged in input order), so a slow or dead resolver costs
       // one timeout for the batch, not one per domain.
-      const resolvedAll: Awaited<ReturnType<typeof resolveDomain>>[] = [];
+      const resolvedAll: ResolvedDomain[] = [];
       for (let i = 0; i < domains.length; i += 32) {
         const batch = domains.slice(i, i + 32).map((domain) => resolveDomain(domain, engine.resolver));
-        resolvedAll.push(...(await Promise.all(batch)));
+        resolvedAll.push(...(await abortable(Promise.all(batch), abort.signal)));
       }
       for (const [i, domain] of domains.entries()) {
         const resolved = resolvedAll[i] ?? { targets: [], problems: [] };
         for (const problem of resolved.problems) {
-          const warning = `--resolve ${domain}: ${printable(problem)}; addresses behind it may be missing`;
-          warnings.push(warning);
-          io.stderr.write(`warning: ${warning}\n`);
+          warn(`--resolve ${domain}: ${printable(problem)}; addresses behind it may be missing`);
+        }
+        if (resolved.problems.length > 0 && ipZones.length > 0) {
+          unresolved.push(unresolvedResult(domain, resolved, severity));
         }
         for (const item of resolved.targets) {
           const key = `${item.target.kind}:${item.target.value}`;
@@ -140,14 +171,19 @@ export async function runCheckCommand(
     for (const kind of ['ip4', 'ip6', 'domain'] as const) {
       if (counts[kind] > 0 && !engine.catalog.zones.some((zone) => zoneAccepts(zone.kind, kind))) {
         const what = { ip4: 'IPv4 addresses', ip6: 'IPv6 addresses', domain: 'domains' }[kind];
-        const warning = `no zone in the catalog takes ${what}: ${counts[kind]} target(s) not checked`;
-        warnings.push(warning);
-        io.stderr.write(`warning: ${warning}\n`);
+        warn(`no zone in the catalog takes ${what}: ${counts[kind]} target(s) not checked`);
       }
     }
-    const total = countLookups(counts, zones);
-    const health = await probeZones(zones, engine.resolver);
+    const total = countLookups(counts, zones) + unresolved.length;
+    // Ctrl-C here must end the command at once: the probe stops waiting, and closing the resolver (finally,
+    // below) ends the questions in flight, instead of the user waiting out every timeout.
+    const probe =
+      zones.length === 0
+        ? unprobed
+        : await probeZones(zones, engine.resolver, { signal: abort.signal, servers });
+    const health = probe.zones;
     const zoneOrder = new Map(zones.map((zone, i) => [zone.zone, i]));
+    zoneOrder.set(resolveRowZone, zones.length);
     const progress =
       flags.progress === false ? createProgress(io, 0, '') : createProgress(io, total, 'lookups');
 
@@ -160,11 +196,14 @@ export async function runCheckCommand(
       unknown: 0,
       listedTargets: 0,
       unknownByReason: {},
-      unhealthyZones: [...health.values()].filter(
-        (h) => !['ok', 'untested', 'no-test-point'].includes(h.health),
-      ).length,
+      // When the resolver is to blame, no list is.
+      unhealthyZones:
+        probe.resolver.status === 'ok'
+          ? [...health.values()].filter((h) => h.health !== 'ok' && h.health !== 'untested').length
+          : 0,
       durationMs: 0,
-      resolvers: engine.servers.map(formatResolverAddress),
+      resolvers: servers,
+      resolver: probe.resolver,
     };
     const listedTargets = new Set<string>();
     const count = (result: CheckResult): void => {
@@ -179,13 +218,17 @@ export async function runCheckCommand(
       (order.get(a.target) ?? 0) - (order.get(b.target) ?? 0) ||
       (zoneOrder.get(a.zone) ?? 0) - (zoneOrder.get(b.zone) ?? 0);
 
-    const results = runChecks(items, {
+    const checked = runChecks(items, {
       resolver: engine.resolver,
       zones,
-      health,
+      health: probe,
       concurrency: engine.concurrency,
       signal: abort.signal,
     });
+    const results = (async function* () {
+      yield* unresolved;
+      yield* checked;
+    })();
     const healthList = zones.map((zone) => health.get(zone.zone)).filter((h): h is ZoneHealthReport => !!h);
     const finish = (): void => {
       progress.done();
@@ -237,8 +280,13 @@ export async function runCheckCommand(
       return ExitCode.interrupted;
     }
     if (summary.listed > 0) return ExitCode.listed;
-    if (summary.unknown > 0) return ExitCode.unknown;
+    // Nothing looked up is not "all clean": a script must not read a check that checked nothing as a pass.
+    if (summary.unknown > 0 || summary.clean === 0 || probe.resolver.status !== 'ok') return ExitCode.unknown;
     return ExitCode.ok;
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+    io.stderr.write('interrupted: nothing was checked\n');
+    return ExitCode.interrupted;
   } finally {
     process.off('SIGINT', onSignal);
     await engine.resolver.close();

@@ -24,32 +24,45 @@ export function printable(text: string): string {
 const plural = (n: number, word: string): string =>
   `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
+/** Reasons whose cause is reported once, above the targets, instead of on every row. */
+const reportedAbove: ReadonlySet<string> = new Set(['zone-unhealthy', 'resolver-down', 'resolver-unusable']);
+
+/** What a zone's health does to its results, as the zones block says it. */
+const effectOf: Readonly<Record<string, string>> = {
+  wildcard: 'positive answers ignored',
+  'no-test-point': 'clean answers unknown, listings kept',
+};
+
+function listTargets(targets: readonly string[]): string {
+  const shown = targets.slice(0, 10).join(', ');
+  return targets.length > 10 ? `${shown} and ${targets.length - 10} more` : shown;
+}
+
 /**
- * The people-facing report: unhealthy zones first (their lookups are not repeated per target), then each target
- * with something to say (listed rows first, then unknown ones), then the targets clean everywhere, then one summary
- * line.
+ * The people-facing report: a resolver that is down or unusable first, in one line (nothing was looked up, so
+ * nothing per zone or per target is said); otherwise the zones not trusted in this run (their lookups are not
+ * repeated per target), then each target with something to say (listed rows first, then unknown ones), then the
+ * targets clean everywhere, then one summary line. "clean" is said only of targets with at least one clean lookup.
  */
 export function renderCheckTable(input: CheckTableInput): string {
   const { style, summary } = input;
   const lines: string[] = [];
-  const unhealthy = input.health.filter((h) => h.health !== 'ok' && h.health !== 'untested');
+  const resolver = summary.resolver;
+  if (resolver.status !== 'ok') {
+    lines.push(
+      style.unknown(
+        `Resolver ${resolver.status}: ${printable(resolver.detail)}. Nothing was looked up; every result is unknown.`,
+      ),
+      '',
+    );
+  }
+  const unhealthy =
+    resolver.status === 'ok' ? input.health.filter((h) => h.health !== 'ok' && h.health !== 'untested') : [];
   if (unhealthy.length > 0) {
-    if (unhealthy.length === input.health.length && unhealthy.every((h) => h.health === 'unreachable')) {
-      lines.push(
-        style.unknown(
-          `No answer from ${summary.resolvers.join(', ')}: is the resolver running? Every result is unknown.`,
-        ),
-      );
-    }
     lines.push(style.bold('Zones not fully trusted in this run:'));
     const width = Math.max(...unhealthy.map((h) => h.zone.length));
     for (const report of unhealthy) {
-      const effect =
-        report.health === 'wildcard'
-          ? 'positive answers ignored'
-          : report.health === 'no-test-point'
-            ? 'results kept, unverified'
-            : 'not queried, results unknown';
+      const effect = effectOf[report.health] ?? 'not queried, results unknown';
       lines.push(
         `  ${style.unknown(report.health.padEnd(13))} ${report.zone.padEnd(width)}  ${printable(report.detail)} (${effect})`,
       );
@@ -58,9 +71,13 @@ export function renderCheckTable(input: CheckTableInput): string {
   }
 
   const byTarget = new Map<string, CheckResult[]>();
+  /** Targets with a lookup whose cause was reported above (an untrusted zone, the resolver). */
+  const untrusted = new Set<string>();
   for (const result of input.notable) {
-    // Unknowns caused by an unhealthy zone were already reported once above.
-    if (result.reason === 'zone-unhealthy') continue;
+    if (result.reason && reportedAbove.has(result.reason)) {
+      untrusted.add(result.target);
+      continue;
+    }
     const list = byTarget.get(result.target) ?? [];
     list.push(result);
     byTarget.set(result.target, list);
@@ -84,24 +101,23 @@ export function renderCheckTable(input: CheckTableInput): string {
     lines.push('');
   }
 
-  const unanswered = [...input.order.keys()].filter(
-    (t) => !byTarget.has(t) && (input.cleanCount.get(t) ?? 0) === 0,
-  );
+  const rest = [...input.order.keys()].filter((t) => !byTarget.has(t));
+  const unanswered = rest.filter((t) => (input.cleanCount.get(t) ?? 0) === 0);
   if (unanswered.length > 0) {
-    const shown = unanswered.slice(0, 10).join(', ');
-    const more = unanswered.length > 10 ? ` and ${unanswered.length - 10} more` : '';
+    const where =
+      resolver.status === 'ok' ? 'on any trusted list (see the zones above)' : '(see the resolver above)';
+    lines.push(`${style.unknown('not checked')} ${where}: ${listTargets(unanswered)}`, '');
+  }
+  const cleanTrusted = rest.filter((t) => (input.cleanCount.get(t) ?? 0) > 0 && untrusted.has(t));
+  if (cleanTrusted.length > 0) {
     lines.push(
-      `${style.unknown('not checked')} on any trusted list (see the zones above): ${shown}${more}`,
+      `${style.clean('clean')} on every trusted list, unknown on the others (see the zones above): ${listTargets(cleanTrusted)}`,
       '',
     );
   }
-  const cleanEverywhere = [...input.order.keys()].filter(
-    (t) => !byTarget.has(t) && (input.cleanCount.get(t) ?? 0) > 0,
-  );
+  const cleanEverywhere = rest.filter((t) => (input.cleanCount.get(t) ?? 0) > 0 && !untrusted.has(t));
   if (cleanEverywhere.length > 0) {
-    const shown = cleanEverywhere.slice(0, 10).join(', ');
-    const more = cleanEverywhere.length > 10 ? ` and ${cleanEverywhere.length - 10} more` : '';
-    lines.push(`${style.clean('clean')} on every list checked: ${shown}${more}`, '');
+    lines.push(`${style.clean('clean')} on every list checked: ${listTargets(cleanEverywhere)}`, '');
   }
 
   const reasons = Object.entries(summary.unknownByReason)

@@ -1,5 +1,6 @@
 import { probeZones } from '../checks/run-check.ts';
 import { readEngineEnv } from '../config/env.ts';
+import { formatResolverAddress } from '../dns/resolver-address.ts';
 import type { ZoneHealthReport } from '../domain/check-result.ts';
 import type { Zone } from '../domain/zone.ts';
 import { type EngineFlags, setUpEngine } from './engine-options.ts';
@@ -39,15 +40,24 @@ export async function runZonesCommand(flags: ZonesFlags, io: CliIo): Promise<num
   try {
     if (flags.test) for (const warning of engine.warnings) io.stderr.write(`warning: ${warning}\n`);
     const zones = engine.catalog.zones;
-    const health = flags.test
-      ? await probeZones(zones, engine.resolver)
-      : new Map<string, ZoneHealthReport>();
+    const probe = flags.test
+      ? await probeZones(zones, engine.resolver, { servers: engine.servers.map(formatResolverAddress) })
+      : undefined;
+    const health: ReadonlyMap<string, ZoneHealthReport> = probe?.zones ?? new Map();
     if (flags.json) {
-      io.stdout.write(
-        `${JSON.stringify({ zones: zones.map((z) => zoneJson(z, health.get(z.zone))) }, null, 2)}\n`,
-      );
+      const listing = {
+        zones: zones.map((z) => zoneJson(z, health.get(z.zone))),
+        ...(probe ? { resolver: probe.resolver } : {}),
+      };
+      io.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
     } else {
       const style = makeStyle(colourWanted(io));
+      // The resolver's verdict first: when it is down or unusable, every zone's line below is its symptom.
+      if (probe && probe.resolver.status !== 'ok') {
+        io.stdout.write(
+          `${style.listed(`Resolver ${probe.resolver.status}: ${printable(probe.resolver.detail)}.`)}\n`,
+        );
+      }
       const width = Math.max(...zones.map((z) => z.zone.length));
       const lines = zones.map((zone) => {
         const report = health.get(zone.zone);
@@ -59,7 +69,8 @@ export async function runZonesCommand(flags: ZonesFlags, io: CliIo): Promise<num
           .join(', ');
         const healthText = report
           ? (broken.has(report.health) ? style.listed : report.health === 'ok' ? style.clean : style.unknown)(
-              report.health.padEnd(13),
+              // 'no-test-point' is 13 characters: one more keeps a space before the zone name.
+              report.health.padEnd(14),
             )
           : '';
         const base = `${healthText}${zone.zone.padEnd(width)}  ${zone.kind.padEnd(6)} ${zone.severity.padEnd(8)} ${zone.name}`;
@@ -70,8 +81,8 @@ export async function runZonesCommand(flags: ZonesFlags, io: CliIo): Promise<num
       });
       io.stdout.write(`${lines.join('\n')}\n`);
     }
-    if (flags.test && [...health.values()].some((report) => broken.has(report.health)))
-      return ExitCode.unknown;
+    if (probe && probe.resolver.status !== 'ok') return ExitCode.unknown;
+    if ([...health.values()].some((report) => broken.has(report.health))) return ExitCode.unknown;
     return ExitCode.ok;
   } finally {
     await engine.resolver.close();

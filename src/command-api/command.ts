@@ -1,5 +1,5 @@
 import type { MuteStore } from '../alerts/mutes.ts';
-import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
+import type { CheckResult, ResolverHealth, ZoneHealthReport } from '../domain/check-result.ts';
 import type { Target } from '../domain/target.ts';
 import type { Zone } from '../domain/zone.ts';
 import { AppError, ErrorCode } from '../errors.ts';
@@ -51,7 +51,13 @@ export type Reply = Message;
 
 /** Looks targets up now (the lookup engine behind a port). */
 export interface LookupService {
-  check(targets: readonly Target[]): Promise<{ results: CheckResult[]; zones: ZoneHealthReport[] }>;
+  /**
+   * Every (target, zone) result for the zones that take the targets (none when no zone does), those zones'
+   * health, and the resolver's: when it is not `ok` every result is `unknown` and nothing was looked up.
+   */
+  check(
+    targets: readonly Target[],
+  ): Promise<{ results: CheckResult[]; zones: ZoneHealthReport[]; resolver: ResolverHealth }>;
 }
 
 /** Reads and inventory writes the commands need from the store; nothing else. */

@@ -14,6 +14,14 @@ export interface UdpResolverOptions {
   /** Further attempts after the first, on timeout (and on SERVFAIL/REFUSED while another server is left). */
   readonly retries?: number;
   /**
+   * Base of the wait before a retry after a timeout, in milliseconds (default 200): the n-th retry waits a random
+   * delay in [0.5, 1] x base x 2^(n-1) before it is sent, so that the questions of one lost burst do not all come
+   * back at the same moment and get lost again.
+   */
+  readonly retryBackoffMs?: number;
+  /** Random numbers in [0, 1) for the retry jitter; injectable for tests. */
+  readonly random?: () => number;
+  /**
    * UDP sockets per server. Several source ports make spoofed answers harder to land and spread load over the
    * kernel's socket buffers; each socket multiplexes up to 65,536 questions by id.
    */
@@ -71,7 +79,9 @@ interface ServerSlots {
  *
  * Sockets are connected to their server, so the kernel drops datagrams from anyone else; a reply must also echo
  * the random id and the question (RFC 5452 §9.1). All attempts share one timeout, so deadlines expire in send order
- * and one timer over a FIFO queue replaces a timer per packet.
+ * and one timer over a FIFO queue replaces a timer per packet. A retry after a timeout waits a jittered,
+ * exponentially growing delay first; those waits are not in send order, so they sit in a small min-heap, served by
+ * the same single timer.
  */
 export class UdpResolver implements DnsResolver {
   readonly #servers: readonly ServerSlots[];
@@ -92,7 +102,13 @@ export class UdpResolver implements DnsResolver {
   #queueDeadlines: number[] = [];
   #queueHead = 0;
   #sequence = 0;
+  /** Retries waiting out their backoff, as a binary min-heap on the time they are due (performance clock). */
+  #backoff: { readonly at: number; readonly pending: Pending }[] = [];
+  readonly #retryBackoffMs: number;
+  readonly #random: () => number;
   #timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (performance clock), so an earlier wake-up can replace it. */
+  #timerAt = 0;
   readonly #ids = new Uint16Array(4096);
   #idCursor = this.#ids.length;
 
@@ -107,6 +123,8 @@ export class UdpResolver implements DnsResolver {
     this.#timeoutMs = options.timeoutMs ?? 2000;
     this.#retries = options.retries ?? 2;
     this.#socketCount = Math.max(1, options.sockets ?? 2);
+    this.#retryBackoffMs = Math.max(0, options.retryBackoffMs ?? 200);
+    this.#random = options.random ?? Math.random;
   }
 
   /** Counters since creation. */
@@ -157,6 +175,8 @@ export class UdpResolver implements DnsResolver {
       }
       server.slots = undefined;
     }
+    for (const { pending } of this.#backoff) pending.resolve({ kind: 'error', message: 'resolver closed' });
+    this.#backoff = [];
     this.#queueSlots = [];
     await Promise.all(closing);
   }
@@ -206,7 +226,8 @@ export class UdpResolver implements DnsResolver {
     this.#queueIds.push(id);
     this.#queueSequences.push(pending.sequence);
     this.#queueDeadlines.push(pending.deadline);
-    if (!this.#timer) this.#armTimer();
+    // Deadlines only grow, so this is true only for the first send or when the timer waits for a late backoff.
+    if (!this.#timer || pending.deadline < this.#timerAt) this.#armTimer();
     this.#stats.packetsSent++;
     if (slot.queued) slot.queued.push(pending);
     else this.#transmit(slot, pending);
@@ -224,18 +245,23 @@ export class UdpResolver implements DnsResolver {
     return pending && pending.sequence === this.#queueSequences[index] ? pending : undefined;
   }
 
+  /** Arm the one timer for the earliest of the next live deadline and the next retry due. */
   #armTimer(): void {
-    while (this.#queueHead < this.#queueSlots.length) {
-      if (this.#liveAt(this.#queueHead)) {
-        const delay = (this.#queueDeadlines[this.#queueHead] as number) - performance.now();
-        this.#timer = setTimeout(() => this.#expire(), Math.ceil(Math.max(0, delay)));
-        return;
-      }
-      this.#queueHead++;
-    }
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#queueHead < this.#queueSlots.length && !this.#liveAt(this.#queueHead)) this.#queueHead++;
+    let next =
+      this.#queueHead < this.#queueSlots.length
+        ? (this.#queueDeadlines[this.#queueHead] as number)
+        : Infinity;
+    const due = this.#backoff[0];
+    if (due && due.at < next) next = due.at;
+    if (next === Infinity) return;
+    this.#timerAt = next;
+    this.#timer = setTimeout(() => this.#onTimer(), Math.ceil(Math.max(0, next - performance.now())));
   }
 
-  #expire(): void {
+  #onTimer(): void {
     this.#timer = undefined;
     const now = performance.now();
     while (this.#queueHead < this.#queueSlots.length) {
@@ -256,7 +282,48 @@ export class UdpResolver implements DnsResolver {
       this.#queueDeadlines = this.#queueDeadlines.slice(head);
       this.#queueHead = 0;
     }
-    if (!this.#closed && !this.#timer) this.#armTimer();
+    while (!this.#closed && (this.#backoff[0]?.at ?? Infinity) <= now) {
+      this.#send((this.#popBackoff() as { pending: Pending }).pending);
+    }
+    if (!this.#closed) this.#armTimer();
+  }
+
+  /** Hold a retry back for its jittered, exponential delay: [0.5, 1] x base x 2^(retry - 1). */
+  #sendLater(pending: Pending): void {
+    const delay = this.#retryBackoffMs * 2 ** (pending.attempt - 1) * (0.5 + 0.5 * this.#random());
+    const entry = { at: performance.now() + delay, pending };
+    const heap = this.#backoff;
+    heap.push(entry);
+    for (let i = heap.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if ((heap[parent] as typeof entry).at <= entry.at) break;
+      heap[i] = heap[parent] as typeof entry;
+      heap[parent] = entry;
+      i = parent;
+    }
+    if (!this.#timer || entry.at < this.#timerAt) this.#armTimer();
+  }
+
+  #popBackoff(): { readonly at: number; readonly pending: Pending } | undefined {
+    const heap = this.#backoff;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    heap[0] = last;
+    for (let i = 0; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && (heap[left] as typeof last).at < (heap[smallest] as typeof last).at)
+        smallest = left;
+      if (right < heap.length && (heap[right] as typeof last).at < (heap[smallest] as typeof last).at)
+        smallest = right;
+      if (smallest === i) break;
+      heap[i] = heap[smallest] as typeof last;
+      heap[smallest] = last;
+      i = smallest;
+    }
+    return top;
   }
 
   #endAttempt(pending: Pending): void {
@@ -277,7 +344,10 @@ export class UdpResolver implements DnsResolver {
     pending.attempt++;
     this.#stats.retries++;
     pending.server = this.#servers[pending.attempt % this.#servers.length] as ServerSlots;
-    this.#send(pending);
+    // After a timeout the network or the server is overloaded: wait before asking again. A SERVFAIL or REFUSED
+    // came back at once and the retry goes to another server, so it need not wait.
+    if (outcome.kind === 'timeout' && this.#retryBackoffMs > 0) this.#sendLater(pending);
+    else this.#send(pending);
   }
 
   #onMessage(slot: SocketSlot, message: Buffer): void {

@@ -10,7 +10,12 @@ export type CheckStatus = 'listed' | 'clean' | 'unknown';
  * - `dns-error`: any other failure (FORMERR, NOTIMP, a malformed answer, a network error).
  * - `error-code`: the list answered with an error code (127.255.255.x, or one its catalog entry marks `error`).
  * - `bad-answer`: an answer outside 127.0.0.0/8, 127.0.0.1, or a code missing from the zone's code table.
- * - `zone-unhealthy`: the zone failed its RFC 5782 test points in this run, so its answer cannot be trusted.
+ * - `zone-unhealthy`: the zone failed its RFC 5782 test points in this run, so its answer cannot be trusted (a
+ *   wildcard zone's positives, a refusing or unreachable zone's lookups, a zone without its must-list point's
+ *   clean answers).
+ * - `resolver-down`: the resolver answered nothing at all in this run; nothing was looked up.
+ * - `resolver-unusable`: the resolver answers, but no list's test points came back right through it (it answers
+ *   NXDOMAIN for DNSBL zones, refuses, fails or gets error codes); nothing was looked up.
  */
 export type UnknownReason =
   | 'timeout'
@@ -19,7 +24,22 @@ export type UnknownReason =
   | 'dns-error'
   | 'error-code'
   | 'bad-answer'
-  | 'zone-unhealthy';
+  | 'zone-unhealthy'
+  | 'resolver-down'
+  | 'resolver-unusable';
+
+/**
+ * What one run's probes say about the resolver itself, apart from the lists behind it.
+ * - `ok`: it answers, and the lists can be judged one by one.
+ * - `down`: no reply at all, to the canary question and to every test-point probe.
+ * - `unusable`: it replies, but at least two lists with test points were probed and none of them came back `ok`:
+ *   the resolver is the problem, not the lists.
+ */
+export interface ResolverHealth {
+  readonly status: 'ok' | 'down' | 'unusable';
+  /** One plain sentence for people naming the resolver(s) and what they do; '' when ok. */
+  readonly detail: string;
+}
 
 /**
  * Health of a zone in one run, from its RFC 5782 §5 test points.

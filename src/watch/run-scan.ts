@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDecider } from '../alerts/policy.ts';
-import { countLookups, probeZones, streamChecks } from '../checks/run-check.ts';
+import { countLookups, probeZones, streamChecks, type ZoneProbe } from '../checks/run-check.ts';
 import type { DnsResolver } from '../dns/dns-resolver.ts';
 import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
@@ -90,8 +90,11 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
     const { due, skipped } = await zonesDue(deps, started);
     const entries = await deps.inventory();
     // Nothing to look up: do not spend the lists' query budget on test points.
-    const health =
-      entries.length === 0 ? new Map<string, ZoneHealthReport>() : await probeZones(due, deps.resolver);
+    const probe: ZoneProbe =
+      entries.length === 0
+        ? { zones: new Map(), resolver: { status: 'ok', detail: '' } }
+        : await probeZones(due, deps.resolver);
+    const health = probe.zones;
     const zoneHealth = due.map((zone) => health.get(zone.zone)).filter((h): h is ZoneHealthReport => !!h);
     const [previous, degradedZones] = await Promise.all([
       deps.repo.getStates(),
@@ -127,7 +130,7 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
     for await (const batch of streamChecks(items, {
       resolver: deps.resolver,
       zones: due,
-      health,
+      health: probe,
       concurrency: deps.concurrency,
       ...(signal ? { signal } : {}),
     })) {

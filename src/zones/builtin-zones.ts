@@ -7,6 +7,11 @@
  * given where the operator's codes are documented. Lists known to answer only 127.0.0.2 but without a published
  * table leave `codes` out, so any 127.0.0.0/8 answer other than 127.0.0.1 and 127.255.255.0/24 counts as listed.
  *
+ * Test points gate every run: a zone whose must-list point does not come back `listed` through its own code table
+ * cannot vouch for a clean answer, so its clean results become `unknown`. A list without RFC 5782 test entries
+ * (SpamRATS, SWINOG, the reputation and ZRD zones, DNSBL-FACTS §1.1) must therefore say `testPoints: false`, and a
+ * list whose test entry answers an unusual code (bl.suomispam.net answers 127.0.0.99) needs that code in its table.
+ *
  * Severity is how much a listing on the zone hurts mail delivery, not how trustworthy the list is:
  * - critical: Spamhaus ZEN and DBL, consulted by most large receivers.
  * - major: lists in common MTA and filter defaults (Barracuda, SpamCop, PSBL, Mailspike, SURBL, URIBL).

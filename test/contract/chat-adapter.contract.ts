@@ -49,7 +49,11 @@ function scriptedLookup(calls: string[]): LookupService {
           ...(target.value === LISTED ? { delist: `https://bl.test/?ip=${LISTED}` } : {}),
         }),
       );
-      return { results, zones: [{ zone: 'bl.test', health: 'ok', detail: 'test points answer' }] };
+      return {
+        results,
+        zones: [{ zone: 'bl.test', health: 'ok', detail: 'test points answer' }],
+        resolver: { status: 'ok', detail: '' },
+      };
     },
   };
 }

@@ -2,7 +2,7 @@
  * Runs the real `rblwatch` binary (`node bin/rblwatch.js`) as a child process, the way a user or a cron job does,
  * so end-to-end tests cover argument parsing, exit statuses and what reaches stdout and stderr.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: the binary resolves `--zones` paths and its own sources relative to it. */
@@ -15,6 +15,8 @@ export interface RunCliOptions {
   readonly env?: Record<string, string>;
   /** Kill the child (SIGKILL) after this many milliseconds; `code` is then null. */
   readonly timeoutMs?: number;
+  /** Called with the child once spawned, e.g. to send it SIGINT when the test decides. */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface CliRun {
@@ -59,6 +61,7 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
   // A child that exits without reading stdin makes the write fail with EPIPE; that is not the test's concern.
   child.stdin.on('error', () => {});
   child.stdin.end(options.stdin ?? '');
+  options.onSpawn?.(child);
 
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {

@@ -195,7 +195,13 @@ const bob = { id: '300000000000000001', name: 'bob' };
 
 beforeAll(async () => {
   services = await createCommandHarness({
-    lookup: { check: async (targets) => ({ results: targets.map((t) => listed(t.value)), zones: [] }) },
+    lookup: {
+      check: async (targets) => ({
+        results: targets.map((t) => listed(t.value)),
+        zones: [],
+        resolver: { status: 'ok', detail: '' },
+      }),
+    },
   });
   for (const target of ['203.0.113.7', '198.51.100.0/28', '192.0.2.25', 'mail.example.com']) {
     await services.store.putInventory({

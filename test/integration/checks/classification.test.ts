@@ -250,9 +250,17 @@ describe('classification against a DNS server on loopback', () => {
     const v6 = makeZone({ zone: 'v6.test', kind: 'ip6' });
     const both = makeZone({ zone: 'both.test', kind: 'ip' });
     const names = makeZone({ zone: 'names.test', kind: 'domain' });
-    const results = await check([v4, v6, both, names], ['192.0.2.1', '2001:db8::25', 'example.com'], () => ({
-      rcode: 'NXDOMAIN',
-    }));
+    // Every zone healthy: with all four failing their test points the resolver itself would be unusable.
+    const results = await check(
+      [v4, v6, both, names],
+      ['192.0.2.1', '2001:db8::25', 'example.com'],
+      serveZoneData({
+        ...healthy('v4.test'),
+        ...healthy('both.test'),
+        [`2.0.0.0.0.0.f.7.f.f.f.f.${'0.'.repeat(20)}v6.test`]: { A: ['127.0.0.2'] },
+        'test.names.test': { A: ['127.0.0.2'] },
+      }),
+    );
     const pairs = results.map((r) => `${r.target}@${r.zone}`).sort();
     expect(pairs).toEqual([
       '192.0.2.1@both.test',
@@ -280,7 +288,8 @@ describe('zone health from RFC 5782 test points', () => {
   it('ok: lists 127.0.0.2 and not 127.0.0.1', async () => {
     server.setHandler(serveZoneData(healthy('plain.test')));
     const health = await probeZones([plain], resolver);
-    expect(health.get('plain.test')?.health).toBe('ok');
+    expect(health.zones.get('plain.test')?.health).toBe('ok');
+    expect(health.resolver).toEqual({ status: 'ok', detail: '' });
   });
 
   it('wildcard: a zone that lists 127.0.0.1 lists everything; its positives become unknown', async () => {
@@ -316,7 +325,9 @@ describe('zone health from RFC 5782 test points', () => {
   it('refused: REFUSED on the test points', async () => {
     server.setHandler(() => ({ rcode: 'REFUSED' }));
     const health = await probeZones([plain], resolver);
-    expect(health.get('plain.test')?.health).toBe('refused');
+    expect(health.zones.get('plain.test')?.health).toBe('refused');
+    // One list refusing is that list's problem, not the resolver's.
+    expect(health.resolver.status).toBe('ok');
   });
 
   it.each([
@@ -325,7 +336,10 @@ describe('zone health from RFC 5782 test points', () => {
   ] as const)(
     'unreachable: %s on the test points; lookups end unknown without being sent',
     async (_n, answer) => {
-      const results = await check([plain], ['192.0.2.1'], () => answer);
+      // The resolver answers its canary, so the zone, not the resolver, is the one that fails.
+      const results = await check([plain], ['192.0.2.1'], (q) =>
+        q.name.endsWith('.invalid') ? { rcode: 'NXDOMAIN' } : answer,
+      );
       expect(results[0]).toMatchObject({
         status: 'unknown',
         reason: 'zone-unhealthy',
@@ -334,7 +348,7 @@ describe('zone health from RFC 5782 test points', () => {
     },
   );
 
-  it('no-test-point: 127.0.0.2 not listed; results are kept and flagged', async () => {
+  it('no-test-point: 127.0.0.2 not listed; clean answers become unknown, listings are kept and flagged', async () => {
     const results = await check(
       [plain],
       ['192.0.2.1', '192.0.2.2'],
@@ -343,7 +357,13 @@ describe('zone health from RFC 5782 test points', () => {
       }),
     );
     const byTarget = Object.fromEntries(results.map((r) => [r.target, r]));
-    expect(byTarget['192.0.2.1']).toMatchObject({ status: 'clean', zoneHealth: 'no-test-point' });
+    expect(byTarget['192.0.2.1']).toMatchObject({
+      status: 'unknown',
+      reason: 'zone-unhealthy',
+      detail:
+        'must-list test point 127.0.0.2 is not listed (NXDOMAIN): this list cannot vouch for a clean answer in this run',
+      zoneHealth: 'no-test-point',
+    });
     expect(byTarget['192.0.2.2']).toMatchObject({ status: 'listed', zoneHealth: 'no-test-point' });
   });
 
@@ -368,8 +388,8 @@ describe('zone health from RFC 5782 test points', () => {
       }),
     );
     const health = await probeZones([v6, names], resolver);
-    expect(health.get('v6.test')?.health).toBe('ok');
-    expect(health.get('names.test')?.health).toBe('ok');
+    expect(health.zones.get('v6.test')?.health).toBe('ok');
+    expect(health.zones.get('names.test')?.health).toBe('ok');
     expect(server.questions.map((q) => q.name)).toContain('invalid.names.test');
   });
 });

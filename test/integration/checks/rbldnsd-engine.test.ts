@@ -149,7 +149,7 @@ function targetsOf(inputs: readonly string[]): CheckTarget[] {
 }
 
 interface Run {
-  readonly health: Map<string, ZoneHealthReport>;
+  readonly health: ReadonlyMap<string, ZoneHealthReport>;
   readonly results: CheckResult[];
   /** Questions the lookups asked (A, plus TXT for listings), probes not counted. */
   readonly queries: number;
@@ -161,13 +161,13 @@ async function run(
   inputs: readonly string[],
   concurrency = 16,
 ): Promise<Run> {
-  const health = await probeZones(zones, resolver);
+  const probe = await probeZones(zones, resolver);
   const before = resolver.stats.queries;
   const results: CheckResult[] = [];
-  for await (const result of runChecks(targetsOf(inputs), { resolver, zones, health, concurrency })) {
+  for await (const result of runChecks(targetsOf(inputs), { resolver, zones, health: probe, concurrency })) {
     results.push(result);
   }
-  return { health, results, queries: resolver.stats.queries - before };
+  return { health: probe.zones, results, queries: resolver.stats.queries - before };
 }
 
 /** The one result for (target, zone); fails when there are none or several. */
@@ -486,21 +486,22 @@ describeWithService(await rbldnsdAvailability(), 'lookup engine against rbldnsd'
     expect(queries).toBe(0);
   });
 
-  it('a zone without 127.0.0.2 is no-test-point: results are kept and flagged', async () => {
+  it('a zone without 127.0.0.2 is no-test-point: listings are kept and flagged, clean answers become unknown', async () => {
     const zone = NO_TEST_POINT.zone;
     const { health, results } = await run(dns(), [zone], ['192.0.2.50', '192.0.2.51']);
-    expect(health.get(zone.zone)).toEqual({
-      zone: zone.zone,
-      health: 'no-test-point',
-      detail: 'must-list point 127.0.0.2 is not listed',
-    });
+    const detail = 'must-list test point 127.0.0.2 is not listed (NXDOMAIN)';
+    expect(health.get(zone.zone)).toEqual({ zone: zone.zone, health: 'no-test-point', detail });
     // No default line: rbldnsd answers 127.0.0.2 without a TXT record.
     expect(resultFor(results, '192.0.2.50', zone)).toEqual({
       ...listed('192.0.2.50', zone, ['127.0.0.2'], []),
       zoneHealth: 'no-test-point',
     });
+    // A list that does not list its test point may simply not be answering: it cannot vouch for "clean".
     expect(resultFor(results, '192.0.2.51', zone)).toEqual({
       ...clean('192.0.2.51', zone),
+      status: 'unknown',
+      reason: 'zone-unhealthy',
+      detail: `${detail}: this list cannot vouch for a clean answer in this run`,
       zoneHealth: 'no-test-point',
     });
   });
@@ -532,7 +533,7 @@ describeWithService(await rbldnsdAvailability(), 'lookup engine against rbldnsd'
     const zones = [DROP_A.zone, DROP_B.zone];
     // Probe with the patient resolver: this test is about lookups, and a dropped probe would skip the zone.
     const health = await probeZones(zones, dns());
-    expect([...health.values()].map((report) => report.health)).toEqual(['ok', 'ok']);
+    expect([...health.zones.values()].map((report) => report.health)).toEqual(['ok', 'ok']);
 
     // Far more questions in flight than rbldnsd's socket buffer holds, with little time to wait for each.
     const resolver = resolverFor(rbldnsd(), { timeoutMs: 200, retries: 2 });
@@ -584,27 +585,32 @@ describeWithService(await rbldnsdAvailability(), 'lookup engine against rbldnsd'
     );
   });
 
-  it('a stopped server makes its zones unreachable and every lookup unknown', async () => {
+  it('a stopped server makes its zones unreachable and the resolver down: every lookup unknown', async () => {
     const zone = makeZone({ zone: 'stopped.rbl.test' });
     const own = await startRbldnsd([
       { name: zone.queryHost, type: 'ip4set', data: '127.0.0.2\n192.0.2.5\n' },
     ]);
     servers.push(own);
     const resolver = resolverFor(own, { timeoutMs: 100, retries: 1 });
-    expect((await probeZones([zone], resolver)).get(zone.zone)?.health).toBe('ok');
+    expect((await probeZones([zone], resolver)).zones.get(zone.zone)?.health).toBe('ok');
 
     await own.stop();
-    const { health, results } = await run(resolver, [zone], ['192.0.2.5']);
-    expect(health.get(zone.zone)).toEqual({
+    const probe = await probeZones([zone], resolver, { servers: [own.address] });
+    expect(probe.zones.get(zone.zone)).toEqual({
       zone: zone.zone,
       health: 'unreachable',
       detail: expect.stringMatching(/^test point 127\.0\.0\.[12]: no reply after 2 attempts$/),
     });
+    // The server was the resolver: it answers nothing, the canary included, so the resolver is down.
+    const detail = `no answer from ${own.address} (2 attempts): the resolver is not running or not reachable`;
+    expect(probe.resolver).toEqual({ status: 'down', detail });
+    const { results, queries } = await run(resolver, [zone], ['192.0.2.5']);
     expect(resultFor(results, '192.0.2.5', zone)).toMatchObject({
       status: 'unknown',
-      reason: 'zone-unhealthy',
+      reason: 'resolver-down',
       zoneHealth: 'unreachable',
     });
+    expect(queries).toBe(0);
   });
 });
 

@@ -147,6 +147,8 @@ describe('rblwatch check refuses bad input with 64 and queries nothing', () => {
     const asked = new Set(server.questions.map((q) => q.name));
     asked.delete('2.0.0.127.bl.cli.test');
     asked.delete('1.0.0.127.bl.cli.test');
+    // The resolver canary (a random name under invalid.).
+    for (const name of asked) if (name.endsWith('.invalid')) asked.delete(name);
     expect(asked.size).toBe(4096);
     expect(asked).toContain('0.0.0.10.bl.cli.test');
     expect(asked).toContain('255.15.0.10.bl.cli.test');

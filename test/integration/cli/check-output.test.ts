@@ -128,6 +128,7 @@ describe('rblwatch check --json', () => {
         unhealthyZones: 0,
         durationMs: expect.any(Number),
         resolvers: [server.address],
+        resolver: { status: 'ok', detail: '' },
       },
       warnings: [],
     });

@@ -62,11 +62,13 @@ describe('a dead resolver', () => {
     }
 
     const report = JSON.parse(json.stdout) as Report;
+    const detail = `no answer from ${dead} (2 attempts): the resolver is not running or not reachable`;
     expect(report.results).toHaveLength(3);
     for (const result of report.results) {
       expect(result).toMatchObject({
         status: 'unknown',
-        reason: 'zone-unhealthy',
+        reason: 'resolver-down',
+        detail,
         zoneHealth: 'unreachable',
       });
     }
@@ -76,12 +78,19 @@ describe('a dead resolver', () => {
       ['dbl.cli.test', 'unreachable'],
     ]);
     expect(report.zones[0]?.detail).toBe('test point 127.0.0.1: no reply after 2 attempts');
-    expect(report.summary).toMatchObject({ listed: 0, clean: 0, unknown: 3, unhealthyZones: 3 });
+    // The resolver is to blame, not the lists.
+    expect(report.summary).toMatchObject({
+      listed: 0,
+      clean: 0,
+      unknown: 3,
+      unhealthyZones: 0,
+      resolver: { status: 'down', detail },
+    });
 
     expect(people.stdout).toContain(
-      `No answer from ${dead}: is the resolver running? Every result is unknown.\n`,
+      `Resolver down: ${detail}. Nothing was looked up; every result is unknown.\n`,
     );
-    expect(people.stdout).toMatch(/^0 listings on 0 targets, 3 unknown \(zone-unhealthy 3\), 0 clean: /m);
+    expect(people.stdout).toMatch(/^0 listings on 0 targets, 3 unknown \(resolver-down 3\), 0 clean: /m);
   });
 });
 
@@ -138,6 +147,8 @@ describe('a wildcard zone (answers 127.0.0.2 for everything, 127.0.0.1 included)
           detail: 'must-not-list point 127.0.0.1 answered 127.0.0.2: the zone lists everything',
         }),
       ],
+      // One wildcard list behind a resolver that answers: the list's problem.
+      resolver: { status: 'ok', detail: '' },
     });
   });
 });
@@ -181,14 +192,17 @@ describe('rblwatch zones', () => {
     expect(tested.code).toBe(0);
     expect(tested.stdout).toBe(
       [
-        'ok           bl.cli.test    ip4    critical CLI blocklist',
-        'ok           wide.cli.test  ip     minor    CLI wide list',
-        'ok           v6.cli.test    ip6    major    CLI IPv6 list',
-        'ok           dbl.cli.test   domain major    CLI domain list',
+        'ok            bl.cli.test    ip4    critical CLI blocklist',
+        'ok            wide.cli.test  ip     minor    CLI wide list',
+        'ok            v6.cli.test    ip6    major    CLI IPv6 list',
+        'ok            dbl.cli.test   domain major    CLI domain list',
         '',
       ].join('\n'),
     );
-    // Two test points per zone, from the --test run alone (distinct, in case a datagram was retried).
-    expect(new Set(server.questions.map((q) => `${q.name} ${q.type}`)).size).toBe(8);
+    // Two test points per zone, from the --test run alone (distinct, in case a datagram was retried), and the
+    // resolver canary.
+    const asked = new Set(server.questions.map((q) => `${q.name} ${q.type}`));
+    expect([...asked].filter((q) => q.endsWith('.invalid A'))).toHaveLength(1);
+    expect(asked.size).toBe(9);
   });
 });

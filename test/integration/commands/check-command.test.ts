@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../../../commands/check.ts';
 import { createLookupService } from '../../../src/checks/lookup-service.ts';
+import type { LookupService } from '../../../src/command-api/command.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
 import { type CommandHarness, type CommandRun, createCommandHarness } from '../../helpers/command-harness.ts';
 import { type FakeDnsServer, serveZoneData, startFakeDnsServer } from '../../helpers/fake-dns-server.ts';
@@ -71,5 +72,117 @@ describe('/rbl check through the lookup engine', () => {
     expect(steps).toEqual(['reply']);
     expect(reply.lines[0]).toContain('private, loopback or reserved');
     expect(server.questions.length).toBe(before);
+  });
+});
+
+describe('/rbl check when nothing, or nothing trustworthy, was looked up', () => {
+  const zones = [
+    makeZone({ zone: 'one.test' }),
+    makeZone({ zone: 'two.test', delist: 'https://two.test/?ip={target}' }),
+  ];
+  const healthyData = serveZoneData({
+    '2.0.0.127.one.test': { A: ['127.0.0.2'] },
+    '2.0.0.127.two.test': { A: ['127.0.0.2'] },
+  });
+  let dns: FakeDnsServer;
+  let dnsResolver: UdpResolver;
+  let chat: CommandHarness;
+
+  beforeAll(async () => {
+    dns = await startFakeDnsServer(healthyData);
+    dnsResolver = new UdpResolver({
+      servers: [{ host: dns.host, port: dns.port }],
+      timeoutMs: 100,
+      retries: 1,
+      retryBackoffMs: 10,
+    });
+    chat = await createCommandHarness({
+      zones,
+      lookup: createLookupService({ resolver: dnsResolver, zones, concurrency: 4, servers: [dns.address] }),
+    });
+  });
+  afterAll(async () => {
+    await chat.close();
+    await dnsResolver.close();
+    await dns.close();
+  });
+
+  it('says the resolver is down, once, and recovers at the next check once it answers again', async () => {
+    dns.setHandler(() => ({ drop: true }));
+    const down = await chat.run(checkCommand, { targets: '9.9.9.9' });
+    expect(down.reply).toMatchObject({
+      title: 'The resolver is down: nothing was checked',
+      lines: [
+        `no answer from ${dns.address} (2 attempts): the resolver is not running or not reachable`,
+        '2 unknown',
+      ],
+      tone: 'warning',
+    });
+    // A down verdict is not cached for the health TTL: the next check probes again and gets real answers.
+    dns.setHandler(healthyData);
+    const back = await chat.run(checkCommand, { targets: '9.9.9.9' });
+    expect(back.reply).toMatchObject({ title: 'Clean on every list checked', tone: 'good' });
+  });
+
+  it('says the resolver cannot be used when it answers NXDOMAIN for every list, never "clean"', async () => {
+    dns.setHandler(() => ({ rcode: 'NXDOMAIN' }));
+    // A fresh service, so the healthy probe the test above cached is not reused.
+    const service = createLookupService({
+      resolver: dnsResolver,
+      zones,
+      concurrency: 4,
+      servers: [dns.address],
+    });
+    const harness = await createCommandHarness({ zones, lookup: service });
+    try {
+      const { reply } = await harness.run(checkCommand, { targets: '9.9.9.9' });
+      expect(reply.title).toBe('The resolver cannot be used: nothing was checked');
+      expect(reply.lines[0]).toBe(
+        `the resolver ${dns.address} answers NXDOMAIN for every list's test point: it is not resolving DNSBL ` +
+          'zones; use a local recursive resolver, see README',
+      );
+      expect(reply.tone).toBe('warning');
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('says nothing was checked when no list in use takes the target kind', async () => {
+    dns.setHandler(healthyData);
+    const { reply } = await chat.run(checkCommand, { targets: 'example.com' });
+    expect(reply).toMatchObject({
+      title: 'Nothing was checked',
+      lines: ['No list in use takes domains, so nothing was looked up.'],
+      tone: 'warning',
+    });
+  });
+
+  it('says nothing could be checked when every list failed on its own', async () => {
+    const failing: LookupService = {
+      check: async (targets) => ({
+        results: targets.map((target) => ({
+          target: target.value,
+          zone: 'one.test',
+          status: 'unknown',
+          reason: 'zone-unhealthy',
+          detail: 'zone unreachable',
+          codes: [],
+          meanings: [],
+          classes: [],
+          txt: [],
+          severity: 'major',
+          ms: 0,
+        })),
+        zones: [],
+        resolver: { status: 'ok', detail: '' },
+      }),
+    };
+    const harness = await createCommandHarness({ zones, lookup: failing });
+    try {
+      const { reply } = await harness.run(checkCommand, { targets: '9.9.9.9' });
+      expect(reply).toMatchObject({ title: 'Nothing could be checked', tone: 'warning' });
+    } finally {
+      await harness.close();
+    }
   });
 });

@@ -12,14 +12,26 @@ const tested = makeZone({ zone: 'tested.test' });
 const optOut = makeZone({ zone: 'rats.test', testPoints: false });
 
 describe('probeZones', () => {
-  it('marks zones without test points unreachable when no tested zone got any reply (the resolver is down)', async () => {
-    const health = await probeZones(
+  it('judges the resolver down when nothing answers, and leaves zones without test points untested', async () => {
+    const probe = await probeZones(
       [tested, optOut],
       resolverAnswering(() => ({ kind: 'timeout', attempts: 3 })),
     );
-    expect(health.get('tested.test')?.health).toBe('unreachable');
-    expect(health.get('rats.test')).toMatchObject({ health: 'unreachable' });
-    expect(health.get('rats.test')?.detail).toContain('answered none');
+    expect(probe.zones.get('tested.test')?.health).toBe('unreachable');
+    // The zone without test points was never asked: its health says so; the resolver verdict says the rest.
+    expect(probe.zones.get('rats.test')?.health).toBe('untested');
+    expect(probe.resolver).toEqual({
+      status: 'down',
+      detail: 'no answer from the resolver (3 attempts): the resolver is not running or not reachable',
+    });
+  });
+
+  it('rejects at once when aborted, without waiting for the probes', async () => {
+    const abort = new AbortController();
+    const never: DnsResolver = { query: () => new Promise(() => {}), close: async () => {} };
+    const probing = probeZones([tested], never, { signal: abort.signal });
+    abort.abort();
+    await expect(probing).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('leaves zones without test points untested when the resolver answers', async () => {
@@ -36,8 +48,9 @@ describe('probeZones', () => {
           : { kind: 'answer', rcode: 'NXDOMAIN', server: 'x', records: [] },
       ),
     );
-    expect(health.get('tested.test')?.health).toBe('ok');
-    expect(health.get('rats.test')?.health).toBe('untested');
+    expect(health.zones.get('tested.test')?.health).toBe('ok');
+    expect(health.zones.get('rats.test')?.health).toBe('untested');
+    expect(health.resolver.status).toBe('ok');
   });
 
   it('returns reports in catalog order whatever order the probes finish in', async () => {
@@ -52,7 +65,7 @@ describe('probeZones', () => {
         ),
       close: async () => {},
     });
-    expect([...health.keys()]).toEqual(['a.test', 'b.test', 'c.test']);
+    expect([...health.zones.keys()]).toEqual(['a.test', 'b.test', 'c.test']);
   });
 });
 
@@ -77,7 +90,7 @@ describe('streamChecks', () => {
         for await (const batch of streamChecks(targets, {
           resolver,
           zones: [zone],
-          health: new Map(),
+          health: { zones: new Map(), resolver: { status: 'ok', detail: '' } },
           concurrency,
         })) {
           count += batch.length;

@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { classifyAnswer } from '../../../src/dns/classify-answer.ts';
 import { testFamilyOf } from '../../../src/domain/zone.ts';
 import { builtinZones } from '../../../src/zones/builtin-zones.ts';
 import { buildCatalog } from '../../../src/zones/catalog.ts';
@@ -188,6 +189,43 @@ describe('built-in zone catalog', () => {
       'allow',
     ]);
     expect(spec('bl.ipv6.spameatingmonkey.net').kind).toBe('ip6');
+  });
+
+  it('marks the lists without RFC 5782 test entries untested (DNSBL-FACTS §1.1), and only those', () => {
+    // Probing these would fail every run, and a list failing its must-list point has its clean answers discarded.
+    const untested = builtinZones.filter((zone) => zone.testPoints === false).map((zone) => zone.zone);
+    expect(untested.sort()).toEqual(
+      [
+        'dnsrbl.swinog.ch',
+        'dyna.spamrats.com',
+        'noptr.spamrats.com',
+        'rep.mailspike.net',
+        'spam.spamrats.com',
+        'zrd.dq.spamhaus.net',
+      ].sort(),
+    );
+  });
+
+  it("reads every tested list's documented must-list answer as a listing, so a healthy list probes ok", () => {
+    // What each list answers for its must-list test point, where it is not 127.0.0.2 (DNSBL-FACTS §1.3, §1.4):
+    // an answer the zone's code table did not read as `listed` would mark the list no-test-point on every run.
+    const testAnswers: Record<string, readonly string[]> = {
+      'zen.spamhaus.org': ['127.0.0.2', '127.0.0.4', '127.0.0.10'],
+      'dbl.spamhaus.org': ['127.0.1.2'],
+      'multi.surbl.org': ['127.0.0.126'],
+      'multi.uribl.com': ['127.0.0.14'],
+    };
+    for (const zone of buildCatalog(builtinZones).zones) {
+      if (zone.testPoints === false) continue;
+      const answers = testAnswers[zone.zone] ?? ['127.0.0.2'];
+      const response = {
+        kind: 'answer' as const,
+        rcode: 'NOERROR',
+        server: 'test',
+        records: answers.map((value) => ({ name: 'test', type: 'A' as const, ttl: 1, value })),
+      };
+      expect(classifyAnswer(response, zone).status, zone.zone).toBe('listed');
+    }
   });
 
   it('builds into a catalog with and without a DQS key', () => {
