@@ -1,9 +1,9 @@
 /**
  * Retries after a timeout back off with jitter: the n-th retry waits a random delay in [0.5, 1] x base x 2^(n-1)
  * before it is sent, so the questions of one lost burst do not come back in one wave and get lost again. The
- * resolver's random source is injected; times are taken where the fake server receives each packet.
+ * resolver's random source is injected and its clock is fake where the test reads when packets leave.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UdpResolver, type UdpResolverOptions } from '../../../src/dns/udp-resolver.ts';
 import { type FakeDnsServer, startFakeDnsServer } from '../../helpers/fake-dns-server.ts';
 
@@ -27,76 +27,90 @@ function resolverWith(options: Omit<UdpResolverOptions, 'servers'>): UdpResolver
   return resolver;
 }
 
-/** Arrival times (ms, performance clock) of every packet per question name, in order. */
-function recordArrivals(answerAfter: number): Map<string, number[]> {
-  const arrivals = new Map<string, number[]>();
-  server.setHandler((question) => {
-    const times = arrivals.get(question.name) ?? [];
-    times.push(performance.now());
-    arrivals.set(question.name, times);
-    if (times.length <= answerAfter) return { drop: true };
-    return { answers: [{ name: question.name, type: 'A', value: '127.0.0.2' }] };
-  });
-  return arrivals;
+/** Lets real I/O (socket connects, packets to and from the fake server) run while the clock is fake. */
+async function settleIo(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The resolver's clock (its deadlines and its one timer) is fake, so the test decides when time passes and reads
+ * exactly when each packet left (`stats.packetsSent` grows synchronously when a retry goes out).
+ */
+function useFakeClock(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
 }
 
 describe('UdpResolver retry backoff', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('spreads the retries of one lost burst over the jitter window, in the order of their random delays', async () => {
+    useFakeClock();
     const count = 20;
-    // 10 ms between consecutive delays: wide enough that a busy event loop cannot swap two of them.
     const base = 400;
+    const timeoutMs = 100;
     // Decreasing random values: the first question asked gets the longest wait. A resolver that re-sends at the
     // deadline sends them all at once, in send order.
     const draws = Array.from({ length: count }, (_, i) => 1 - (i + 1) / count);
     let drawn = 0;
     const resolver = resolverWith({
-      timeoutMs: 100,
+      timeoutMs,
       retries: 1,
       retryBackoffMs: base,
       random: () => draws[drawn++] ?? 0,
+      sockets: 1,
     });
-    const arrivals = recordArrivals(1);
+    server.setHandler(() => ({ drop: true }));
     const names = Array.from({ length: count }, (_, i) => `q${i}.backoff.test`);
-    const responses = await Promise.all(names.map((name) => resolver.query(name, 'A')));
-    for (const response of responses) expect(response).toMatchObject({ kind: 'answer', rcode: 'NOERROR' });
-    expect(drawn).toBe(count);
-
-    const first = names.map((name) => arrivals.get(name)?.[0] ?? Number.NaN);
-    const retry = names.map((name) => arrivals.get(name)?.[1] ?? Number.NaN);
-    names.forEach((_, i) => {
-      // Timeout, then at least half the base delay, whatever the draw.
-      expect(retry[i] as number).toBeGreaterThanOrEqual((first[i] as number) + 100 + base * 0.5 - 10);
-    });
-    // The delays drawn span [0.5, 0.5 + 0.5 x 19/20] x 400 ms, so the retries arrive over about 190 ms, not in a
-    // wave (the first attempts all left within a few milliseconds of each other).
-    expect(Math.max(...retry) - Math.min(...retry)).toBeGreaterThan(120);
+    const responses = Promise.all(names.map((name) => resolver.query(name, 'A')));
+    await settleIo();
+    expect(resolver.stats.packetsSent).toBe(count);
+    vi.advanceTimersByTime(timeoutMs);
+    expect(resolver.stats).toMatchObject({ timeouts: count, packetsSent: count });
+    // Step through the backoff window a millisecond at a time and note when each retry leaves.
+    const sentAt: number[] = [];
+    for (let t = 1; t <= base + 1 && resolver.stats.packetsSent < 2 * count; t++) {
+      const before = resolver.stats.packetsSent;
+      vi.advanceTimersByTime(1);
+      for (let n = before; n < resolver.stats.packetsSent; n++) sentAt.push(t);
+    }
+    expect(sentAt).toHaveLength(count);
+    // At least half the base after the timeout, whatever the draw; then spread over the window, not one wave: the
+    // draws span [0.5, 0.5 + 0.5 x 19/20] x 400 ms.
+    expect(Math.min(...sentAt)).toBeGreaterThanOrEqual(base * 0.5);
+    expect(Math.max(...sentAt) - Math.min(...sentAt)).toBeGreaterThanOrEqual(180);
+    await settleIo();
     // Served from the min-heap in due order: the last question asked drew the shortest delay and comes back first.
-    const byArrival = [...names].sort((a, b) => (arrivals.get(a)?.[1] ?? 0) - (arrivals.get(b)?.[1] ?? 0));
-    expect(byArrival).toEqual([...names].reverse());
-    expect(resolver.stats).toMatchObject({ queries: count, retries: count, timeouts: count });
+    const retried = server.questions.slice(count).map((question) => question.name);
+    expect(retried).toEqual([...names].reverse());
+    vi.advanceTimersByTime(timeoutMs);
+    for (const response of await responses) expect(response).toMatchObject({ kind: 'timeout', attempts: 2 });
+    expect(resolver.stats).toMatchObject({ queries: count, retries: count, timeouts: 2 * count });
   });
 
   it('doubles the wait with every retry', async () => {
+    useFakeClock();
     const timeoutMs = 50;
     const base = 100;
+    server.setHandler(() => ({ drop: true }));
     for (const [draw, factor] of [
       [0, 0.5],
       [0.999_999, 1],
     ] as const) {
       const resolver = resolverWith({ timeoutMs, retries: 3, retryBackoffMs: base, random: () => draw });
-      const arrivals = recordArrivals(3);
-      const name = `doubling-${draw}.backoff.test`;
-      expect(await resolver.query(name, 'A')).toMatchObject({ kind: 'answer' });
-      const times = arrivals.get(name) ?? [];
-      expect(times).toHaveLength(4);
+      const answer = resolver.query(`doubling-${draw}.backoff.test`, 'A');
+      await settleIo();
+      expect(resolver.stats.packetsSent).toBe(1);
       for (let retry = 1; retry <= 3; retry++) {
-        const gap = (times[retry] as number) - (times[retry - 1] as number);
-        const expected = timeoutMs + factor * base * 2 ** (retry - 1);
-        // The server shares this process's event loop, so an arrival can be stamped a few ms late: allow 10 ms.
-        expect(gap, `retry ${retry} with draw ${draw}`).toBeGreaterThanOrEqual(expected - 10);
-        // Generous: a loaded machine fires timers late, never early.
-        expect(gap, `retry ${retry} with draw ${draw}`).toBeLessThan(expected + 500);
+        const wait = timeoutMs + Math.ceil(factor * base * 2 ** (retry - 1));
+        vi.advanceTimersByTime(wait - 1);
+        expect(resolver.stats.packetsSent, `retry ${retry} with draw ${draw}: not yet`).toBe(retry);
+        vi.advanceTimersByTime(1);
+        expect(resolver.stats.packetsSent, `retry ${retry} with draw ${draw}: now`).toBe(retry + 1);
       }
+      vi.advanceTimersByTime(timeoutMs);
+      expect(await answer).toMatchObject({ kind: 'timeout', attempts: 4 });
     }
   });
 
