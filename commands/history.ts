@@ -19,6 +19,10 @@ function describe(event: ListingEvent): string {
       return `zone ${event.zone} degraded`;
     case 'zone-recovered':
       return `zone ${event.zone} recovered`;
+    case 'resolver-down':
+      return `DNS resolver down: ${event.detail ?? ''}`;
+    case 'resolver-recovered':
+      return 'DNS resolver recovered';
   }
 }
 

@@ -24,7 +24,17 @@ export interface ListingState {
   readonly updatedAt: string;
 }
 
-export type ListingEventKind = 'listed' | 'delisted' | 'zone-degraded' | 'zone-recovered';
+/**
+ * `resolver-down` / `resolver-recovered`: the DNS resolver itself stopped (or resumed) answering, so a scan could
+ * decide nothing; such events have no target and `zone: ''`.
+ */
+export type ListingEventKind =
+  | 'listed'
+  | 'delisted'
+  | 'zone-degraded'
+  | 'zone-recovered'
+  | 'resolver-down'
+  | 'resolver-recovered';
 
 /** A decided change, with the evidence behind it. Events are facts: stored once, never rewritten. */
 export interface ListingEvent {
@@ -34,8 +44,9 @@ export interface ListingEvent {
   /** ISO 8601. */
   readonly at: string;
   readonly runId: string;
+  /** `''` on resolver events. */
   readonly zone: string;
-  /** Absent on zone events. */
+  /** Absent on zone and resolver events. */
   readonly target?: string;
   readonly severity: Severity;
   readonly codes: readonly string[];

@@ -28,6 +28,10 @@ export function alertHeadline(alert: Alert): string {
       return `Zone ${zone} degraded`;
     case 'zone-recovered':
       return `Zone ${zone} recovered`;
+    case 'resolver-down':
+      return 'DNS resolver down';
+    case 'resolver-recovered':
+      return 'DNS resolver recovered';
     case 'scan-failed':
       return 'rblwatch scan failed';
     case 'delivery-failed':
@@ -158,6 +162,8 @@ function groupTitle(kind: AlertKind, alerts: readonly Alert[]): string {
     const nouns: Record<Exclude<AlertKind, 'listed' | 'delisted'>, string> = {
       'zone-degraded': 'zones degraded',
       'zone-recovered': 'zones recovered',
+      'resolver-down': 'resolver outages',
+      'resolver-recovered': 'resolver recoveries',
       'scan-failed': 'scans failed',
       'delivery-failed': 'alert deliveries failed',
       report: 'reports',
@@ -193,6 +199,8 @@ function itemLine(alert: Alert, noteInitial: boolean): string {
     case 'zone-degraded':
     case 'zone-recovered':
       return cleanText(`${alert.zone ?? 'unknown zone'}${alert.detail ? `: ${alert.detail}` : ''}`);
+    case 'resolver-down':
+    case 'resolver-recovered':
     case 'scan-failed':
     case 'delivery-failed':
     case 'report':
@@ -215,7 +223,7 @@ function groupLinks(alerts: readonly Alert[]): MessageLink[] {
 
 function toneOf(kind: AlertKind): Tone {
   if (kind === 'listed') return 'danger';
-  if (kind === 'delisted' || kind === 'zone-recovered') return 'good';
+  if (kind === 'delisted' || kind === 'zone-recovered' || kind === 'resolver-recovered') return 'good';
   return 'warning';
 }
 

@@ -28,5 +28,9 @@ export function describeEvent(event: ListingEvent): string {
       return `zone ${event.zone} degraded: ${event.detail ?? ''}`;
     case 'zone-recovered':
       return `zone ${event.zone} recovered`;
+    case 'resolver-down':
+      return `DNS resolver down: ${event.detail ?? ''}`;
+    case 'resolver-recovered':
+      return 'DNS resolver recovered';
   }
 }

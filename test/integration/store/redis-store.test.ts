@@ -12,6 +12,7 @@ import { KeyvListingRepository } from '../../../src/store/keyv-repository.ts';
 import type { ListingRepository } from '../../../src/store/listing-repository.ts';
 import { describeListingRepository } from '../../contract/listing-repository.contract.ts';
 import { describeWithService, redisAvailability } from '../../helpers/services.ts';
+import { expectCommitCutMidTransaction } from './cut-commit.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,10 +36,17 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
   describeListingRepository('redis', async () => {
     const ns = namespace();
     const keyv = await openRedis(REDIS_URL, { namespace: ns });
-    const repo = new KeyvListingRepository({ keyv, backend: 'redis' });
+    const repo = await KeyvListingRepository.open({ keyv, backend: 'redis' });
     return {
       repo,
       keyv,
+      connect: async (options = {}) =>
+        KeyvListingRepository.open({
+          ...options,
+          keyv: await openRedis(REDIS_URL, { namespace: ns }),
+          backend: 'redis',
+        }),
+      location: { url: REDIS_URL, namespace: ns },
       cleanup: async () => {
         await keyv.clear();
         await repo.close();
@@ -110,6 +118,15 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(result).toEqual([]);
+      await keyv.clear();
+    });
+
+    it('applies nothing of a commit cut off mid-transaction, and commits it once the server is back', async () => {
+      const target = new URL(REDIS_URL);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+      const keyv = await openRedis(`redis://127.0.0.1:${proxy.port}`, { namespace: namespace() });
+      repo = await KeyvListingRepository.open({ keyv, backend: 'redis' });
+      await expectCommitCutMidTransaction({ proxy, keyv, repo });
       await keyv.clear();
     });
   });
