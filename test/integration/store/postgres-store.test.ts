@@ -12,7 +12,9 @@ import { ErrorCode } from '../../../src/errors.ts';
 import { openPostgres } from '../../../src/store/backends/postgres.ts';
 import { KeyvListingRepository } from '../../../src/store/keyv-repository.ts';
 import type { ListingRepository } from '../../../src/store/listing-repository.ts';
+import type { TransactionalStore } from '../../../src/store/transactional-store.ts';
 import { describeListingRepository } from '../../contract/listing-repository.contract.ts';
+import { errorOf } from '../../contract/store-builders.ts';
 import { describeWithService, postgresAvailability } from '../../helpers/services.ts';
 import { expectCommitCutMidTransaction } from './cut-commit.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
@@ -86,6 +88,47 @@ describeWithService(await postgresAvailability(DATABASE_URL), 'postgres store', 
       } finally {
         await repoA.close();
         await repoB.close();
+      }
+    });
+  });
+
+  describe('another writer holding the store lock', () => {
+    it('waits for it while reads go on, and gives STORE_LOCKED past the lock timeout', async () => {
+      const ns = namespace();
+      const holderKeyv = await openPostgres(DATABASE_URL, { namespace: ns });
+      const patient = new KeyvListingRepository({
+        keyv: await openPostgres(DATABASE_URL, { namespace: ns }),
+        backend: 'postgres',
+      });
+      const hasty = new KeyvListingRepository({
+        keyv: await openPostgres(DATABASE_URL, { namespace: ns, lockTimeoutMs: 300 }),
+        backend: 'postgres',
+      });
+      let release = (): void => {};
+      const locked = new Promise<void>((resolve) => {
+        // The advisory lock is taken before the transaction's function runs: from here on it is held.
+        const holding = (holderKeyv.store as unknown as TransactionalStore).transaction(async () => {
+          resolve();
+          await new Promise<void>((done) => {
+            release = done;
+          });
+        });
+        void holding.catch(() => undefined);
+      });
+      try {
+        await locked;
+        const write = patient.putInventory(ENTRY);
+        const error = await errorOf(hasty.putInventory({ ...ENTRY, target: '192.0.2.2' }));
+        expect(error.code).toBe(ErrorCode.STORE_LOCKED);
+        expect(error.message).toMatch(/^postgres store \S+ is locked by another writer \(waited 0\.\d s\)/);
+        expect(await patient.listInventory()).toEqual([]);
+        release();
+        await write;
+        expect(await hasty.listInventory()).toEqual([ENTRY]);
+      } finally {
+        release();
+        await holderKeyv.clear();
+        await Promise.all([patient.close(), hasty.close(), holderKeyv.disconnect()]);
       }
     });
   });

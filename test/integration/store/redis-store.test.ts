@@ -10,7 +10,9 @@ import { ErrorCode } from '../../../src/errors.ts';
 import { openRedis } from '../../../src/store/backends/redis.ts';
 import { KeyvListingRepository } from '../../../src/store/keyv-repository.ts';
 import type { ListingRepository } from '../../../src/store/listing-repository.ts';
+import type { TransactionalStore } from '../../../src/store/transactional-store.ts';
 import { describeListingRepository } from '../../contract/listing-repository.contract.ts';
+import { errorOf } from '../../contract/store-builders.ts';
 import { describeWithService, redisAvailability } from '../../helpers/services.ts';
 import { expectCommitCutMidTransaction } from './cut-commit.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
@@ -78,6 +80,56 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
       } finally {
         await repoA.close();
         await repoB.close();
+      }
+    });
+  });
+
+  describe('writers changing what a transaction read', () => {
+    it('runs the transaction again until it goes through, and gives STORE_LOCKED when they never stop', async () => {
+      const ns = namespace();
+      const keyv = await openRedis(REDIS_URL, { namespace: ns, lockTimeoutMs: 500 });
+      const store = keyv.store as unknown as TransactionalStore;
+      const other = createClient({ url: REDIS_URL });
+      await other.connect();
+      let churning = true;
+      const churn = (async () => {
+        for (let n = 0; churning; n++) {
+          await other.set(`${ns}::counter`, JSON.stringify({ value: n, expires: null }));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      let attempts = 0;
+      // Reads the counter, then takes longer than the churn's period before writing: every EXEC is aborted.
+      const slowIncrement = () =>
+        store.transaction(async () => {
+          attempts++;
+          const value = ((await keyv.get<number>('counter')) ?? 0) + 1;
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          await keyv.set('counter', value);
+          return value;
+        });
+      try {
+        const error = await errorOf(slowIncrement());
+        expect(error.code).toBe(ErrorCode.STORE_LOCKED);
+        expect(error.message).toMatch(
+          /^redis store \S+ kept being changed by other writers during this write/,
+        );
+        expect(attempts).toBeGreaterThan(3);
+
+        attempts = 0;
+        const retried = slowIncrement();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        churning = false;
+        await churn;
+        const last = await keyv.get<number>('counter');
+        expect(await retried).toBe((last ?? 0) + 1);
+        expect(attempts).toBeGreaterThan(1);
+      } finally {
+        churning = false;
+        await churn;
+        await other.close();
+        await keyv.clear();
+        await keyv.disconnect();
       }
     });
   });
