@@ -46,8 +46,12 @@ describe('syncConfigInventory', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(synced.added).toHaveLength(65_536);
     expect(store.writes).toHaveLength(1);
+    // Unchanged: a read only, no transaction (a read-only command takes no write lock).
     expect(await syncConfigInventory(repo, entries)).toEqual({ added: [], updated: [], removed: [] });
-    expect(store.writes).toHaveLength(1);
+    expect({ writes: store.writes.length, transactions: store.transactions }).toEqual({
+      writes: 1,
+      transactions: 1,
+    });
   });
 
   it('loses no `watch add` made by another process during the sync', async () => {
