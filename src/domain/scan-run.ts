@@ -11,6 +11,8 @@ export interface RunOwner {
   /** `os.hostname()` of the process. */
   readonly host: string;
   readonly pid: number;
+  /** Linux pid namespace (`pid:[4026531836]`): containers sharing a host name do not share pids. */
+  readonly pidNamespace?: string;
   /** ISO 8601 time until which the owner vouches for the run; renewed while the scan goes on. */
   readonly leaseUntil: string;
 }

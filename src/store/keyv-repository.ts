@@ -26,6 +26,7 @@
  * their way to a change are stored, so the map stays small.
  */
 import { randomUUID } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Keyv } from 'keyv';
 import type { InventoryEntry } from '../domain/inventory.ts';
@@ -102,14 +103,25 @@ export interface KeyvListingRepositoryOptions {
   readonly keyv: Keyv;
   /** Backend name reported as {@link ListingRepository.backend}. */
   readonly backend: string;
-  /** The process recorded as the owner of the runs it starts (default: this host name and pid). */
-  readonly owner?: { readonly host: string; readonly pid: number };
+  /**
+   * The process recorded as the owner of the runs it starts (default: this host name and pid, in this process's
+   * pid namespace).
+   */
+  readonly owner?: ProcessIdentity;
   /** How long a started run's lease lasts, in ms (default 60 000); renewed every third of that while it runs. */
   readonly leaseMs?: number;
   /** Wall clock for leases and the identity marker (default: the system clock). */
   readonly clock?: () => Date;
   /** Whether a process of this host with this pid exists (default: `process.kill(pid, 0)`). */
   readonly isAlive?: (pid: number) => boolean;
+}
+
+/** A process as a run's owner names it (see {@link RunOwner}). */
+export interface ProcessIdentity {
+  readonly host: string;
+  readonly pid: number;
+  /** Defaults to this process's pid namespace. */
+  readonly pidNamespace?: string;
 }
 
 interface CursorPosition {
@@ -130,6 +142,18 @@ interface PrunePlan {
   readonly gone: Set<string>;
   /** How many of `gone` still have a run record. */
   readonly runs: number;
+}
+
+/**
+ * This process's pid namespace on Linux (`pid:[4026531836]`), else undefined. Containers that share a host name
+ * (host networking) do not share pids: a pid is only checked in the namespace it belongs to.
+ */
+function currentPidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
 }
 
 function processIsAlive(pid: number): boolean {
@@ -159,7 +183,7 @@ export class KeyvListingRepository implements ListingRepository {
   readonly alerts: AlertStore;
   readonly #keyv: Keyv;
   readonly #store: TransactionalStore;
-  readonly #owner: { readonly host: string; readonly pid: number };
+  readonly #owner: ProcessIdentity;
   readonly #leaseMs: number;
   readonly #clock: () => Date;
   readonly #isAlive: (pid: number) => boolean;
@@ -204,7 +228,11 @@ export class KeyvListingRepository implements ListingRepository {
       );
     }
     this.#store = this.#keyv.store;
-    this.#owner = options.owner ?? { host: hostname(), pid: process.pid };
+    const pidNamespace = currentPidNamespace();
+    this.#owner = {
+      ...(pidNamespace === undefined ? {} : { pidNamespace }),
+      ...(options.owner ?? { host: hostname(), pid: process.pid }),
+    };
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#clock = options.clock ?? (() => new Date());
     this.#isAlive = options.isAlive ?? processIsAlive;
@@ -572,13 +600,17 @@ export class KeyvListingRepository implements ListingRepository {
     return { ...this.#owner, leaseUntil: new Date(this.#clock().getTime() + this.#leaseMs).toISOString() };
   }
 
-  /** Whether a `running` run's owner is gone: its lease expired, or it ran on this host and its pid is dead. */
+  /**
+   * Whether a `running` run's owner is gone: its lease expired, or it ran on this host (and in this pid namespace)
+   * and its pid is dead.
+   */
   #ownerGone(run: ScanRun, now: number): boolean {
     const { owner } = run;
     // A run started by the previous version has no owner and no lease: gone once a lease would have expired.
     if (owner === undefined) return Date.parse(run.startedAt) + this.#leaseMs <= now;
     if (Date.parse(owner.leaseUntil) <= now) return true;
-    return owner.host === this.#owner.host && !this.#isAlive(owner.pid);
+    const here = owner.host === this.#owner.host && owner.pidNamespace === this.#owner.pidNamespace;
+    return here && !this.#isAlive(owner.pid);
   }
 
   #track(runId: string): void {

@@ -133,9 +133,10 @@ export function runProblem(item: unknown): string | undefined {
       !isString(owner.host) ||
       typeof owner.pid !== 'number' ||
       !Number.isInteger(owner.pid) ||
+      (owner.pidNamespace !== undefined && !isString(owner.pidNamespace)) ||
       !isTime(owner.leaseUntil)
     ) {
-      return 'owner is not { host, pid, leaseUntil }';
+      return 'owner is not { host, pid, pidNamespace?, leaseUntil }';
     }
   }
   return undefined;

@@ -496,6 +496,18 @@ export function describeWriterContract(ctx: ContractContext): void {
       expect((await ctx.repo.getRun(run.id))?.owner?.host).toBe('elsewhere.example');
     });
 
+    it('judges a run of another pid namespace on this host (another container) by its lease alone', async () => {
+      const container = await ctx.connect({
+        owner: { host: hostname(), pid: await deadPid(), pidNamespace: 'pid:[1]' },
+        clock: () => new Date(T0),
+        leaseMs: MINUTE,
+      });
+      const run = startedRun(runId(0), iso(0));
+      await container.startRun(run);
+      expect(await ctx.repo.recover(iso(0.5))).toEqual({ replayed: [], interrupted: [] });
+      expect(await ctx.repo.recover(iso(1))).toEqual({ replayed: [], interrupted: [run.id] });
+    });
+
     it('treats a running run of the previous version (no owner) as abandoned once a lease would have run out', async () => {
       const run = startedRun(runId(0), iso(0));
       await ctx.repo.startRun(run);
