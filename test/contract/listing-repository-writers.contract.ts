@@ -483,29 +483,20 @@ export function describeWriterContract(ctx: ContractContext): void {
       expect(await ctx.repo.recover(now)).toEqual({ replayed: [], interrupted: [] });
     });
 
-    it('marks interrupted a run of another host once its lease has expired', async () => {
-      const elsewhere = await ctx.connect({
-        owner: { host: 'elsewhere.example', pid: process.pid },
-        clock: () => new Date(T0),
-        leaseMs: MINUTE,
-      });
-      const run = startedRun(runId(0), iso(0));
-      await elsewhere.startRun(run);
-      expect(await ctx.repo.recover(iso(0.5))).toEqual({ replayed: [], interrupted: [] });
-      expect(await ctx.repo.recover(iso(1))).toEqual({ replayed: [], interrupted: [run.id] });
-      expect((await ctx.repo.getRun(run.id))?.owner?.host).toBe('elsewhere.example');
-    });
-
-    it('judges a run of another pid namespace on this host (another container) by its lease alone', async () => {
-      const container = await ctx.connect({
-        owner: { host: hostname(), pid: await deadPid(), pidNamespace: 'pid:[1]' },
-        clock: () => new Date(T0),
-        leaseMs: MINUTE,
-      });
-      const run = startedRun(runId(0), iso(0));
-      await container.startRun(run);
-      expect(await ctx.repo.recover(iso(0.5))).toEqual({ replayed: [], interrupted: [] });
-      expect(await ctx.repo.recover(iso(1))).toEqual({ replayed: [], interrupted: [run.id] });
+    it('judges a run of another host, or of another container on this host, by its lease alone', async () => {
+      const owners = [
+        { host: 'elsewhere.example', pid: process.pid },
+        // Same host name, another pid namespace: its pid means nothing here, even a dead one.
+        { host: hostname(), pid: await deadPid(), pidNamespace: 'pid:[1]' },
+      ];
+      for (const [index, owner] of owners.entries()) {
+        const elsewhere = await ctx.connect({ owner, clock: () => new Date(T0), leaseMs: MINUTE });
+        const run = startedRun(runId(0, `other${index}`), iso(0));
+        await elsewhere.startRun(run);
+        expect(await ctx.repo.recover(iso(0.5))).toEqual({ replayed: [], interrupted: [] });
+        expect(await ctx.repo.recover(iso(1))).toEqual({ replayed: [], interrupted: [run.id] });
+        expect((await ctx.repo.getRun(run.id))?.owner).toMatchObject(owner);
+      }
     });
 
     it('treats a running run of the previous version (no owner) as abandoned once a lease would have run out', async () => {
