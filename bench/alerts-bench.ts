@@ -10,8 +10,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
-import { Keyv } from 'keyv';
 import { pino } from 'pino';
 import { Agent } from 'undici';
 import type { Alert } from '../src/alerts/alert.ts';
@@ -19,9 +17,9 @@ import { createAlerting } from '../src/alerts/alerting.ts';
 import { createNotifiers } from '../src/alerts/notifiers/index.ts';
 import { Secret } from '../src/config/secret.ts';
 import { formatIpv4 } from '../src/inventory/parse-target.ts';
-import { SqliteKeyvStore } from '../src/store/backends/sqlite.ts';
+import { openSqlite } from '../src/store/backends/sqlite.ts';
 import { KeyvListingRepository } from '../src/store/keyv-repository.ts';
-import { InstrumentedStore } from '../test/contract/instrumented-store.ts';
+import { instrumentKeyv } from '../test/contract/instrumented-store.ts';
 import { startFakePagerDuty, startFakeWebhook } from '../test/helpers/fake-alert-receivers.ts';
 
 const { values } = parseArgs({
@@ -31,11 +29,10 @@ const count = Number(values.alerts);
 const secret = 'bench-webhook-secret-0123456789';
 
 const dir = await mkdtemp(join(tmpdir(), 'rblwatch-alerts-bench-'));
-const db = new Database(join(dir, 'rblwatch.sqlite'));
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
-const store = new InstrumentedStore(new SqliteKeyvStore(db));
-const repo = new KeyvListingRepository({ keyv: new Keyv({ store, throwOnErrors: true }), backend: 'sqlite' });
+// The store as rblwatch opens it (WAL, synchronous FULL, a writer and a reader connection), counted underneath.
+const sqlite = await openSqlite(join(dir, 'rblwatch.sqlite'));
+const { keyv, store } = instrumentKeyv(sqlite);
+const repo = new KeyvListingRepository({ keyv, backend: 'sqlite' });
 const pagerduty = await startFakePagerDuty();
 const webhook = await startFakeWebhook(secret);
 const dispatcher = new Agent({ connections: 8 });
@@ -106,4 +103,5 @@ await dispatcher.close();
 await pagerduty.close();
 await webhook.close();
 await repo.close();
+await sqlite.disconnect();
 await rm(dir, { recursive: true, force: true });

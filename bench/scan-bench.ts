@@ -1,7 +1,7 @@
 /**
  * `npm run bench:scan`: a whole watch scan of 65,536 IPv4 targets (one /16 in the inventory) x 10 zones against
  * rbldnsd on loopback, with the default SQLite store: wall time, lookups per second, peak RSS, and the store writes
- * of a second scan that changes nothing (the goal is a handful, whatever the inventory size).
+ * and transactions of a second scan that changes nothing (the goal is a handful, whatever the inventory size).
  *
  * Options: --targets N (power of two up to 65536), --concurrency N.
  */
@@ -9,18 +9,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
-import { Keyv } from 'keyv';
 import { configDefaults } from '../src/config/app-config.ts';
 import { UdpResolver } from '../src/dns/udp-resolver.ts';
 import { defaultListingPolicy } from '../src/domain/listing.ts';
 import type { Zone } from '../src/domain/zone.ts';
 import { makeEntry } from '../src/inventory/inventory.ts';
 import { formatIpv4 } from '../src/inventory/parse-target.ts';
-import { SqliteKeyvStore } from '../src/store/backends/sqlite.ts';
+import { openSqlite } from '../src/store/backends/sqlite.ts';
 import { KeyvListingRepository } from '../src/store/keyv-repository.ts';
 import { runScan } from '../src/watch/run-scan.ts';
-import { InstrumentedStore } from '../test/contract/instrumented-store.ts';
+import { instrumentKeyv } from '../test/contract/instrumented-store.ts';
 import { type RbldnsdZone, startRbldnsd } from '../test/helpers/rbldnsd.ts';
 
 const { values } = parseArgs({
@@ -54,17 +52,17 @@ const zones: Zone[] = rbldnsdZones.map((z) => ({
 const dir = await mkdtemp(join(tmpdir(), 'rblwatch-scan-bench-'));
 const server = await startRbldnsd(rbldnsdZones);
 const resolver = new UdpResolver({ servers: [{ host: server.host, port: server.port }] });
-const db = new Database(join(dir, 'rblwatch.sqlite'));
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
-const store = new InstrumentedStore(new SqliteKeyvStore(db));
-const repo = new KeyvListingRepository({ keyv: new Keyv({ store, throwOnErrors: true }), backend: 'sqlite' });
+// The store as rblwatch opens it (WAL, synchronous FULL, a writer and a reader connection), counted underneath.
+const sqlite = await openSqlite(join(dir, 'rblwatch.sqlite'));
+const { keyv, store } = instrumentKeyv(sqlite);
+const repo = new KeyvListingRepository({ keyv, backend: 'sqlite' });
 try {
   await repo.putInventory(
     makeEntry(`10.0.0.0/${prefix}`, {}, { source: 'config', addedAt: new Date().toISOString() }),
   );
   const scan = async (label: string): Promise<void> => {
     const writesBefore = store.writes.length;
+    const transactionsBefore = store.transactions;
     const started = performance.now();
     const outcome = await runScan({
       repo,
@@ -86,6 +84,7 @@ try {
     console.log(`  results              listed ${run.listed}, clean ${run.clean}, unknown ${run.unknown}`);
     console.log(`  events               ${run.events}`);
     console.log(`  store writes         ${store.writes.length - writesBefore}`);
+    console.log(`  store transactions   ${store.transactions - transactionsBefore}`);
   };
   console.log(
     `rblwatch scan benchmark (${targetCount.toLocaleString('en-US')} targets x ${zoneCount} zones, rbldnsd, SQLite)`,
@@ -95,6 +94,7 @@ try {
   console.log(`peak RSS               ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {
   await repo.close();
+  await sqlite.disconnect();
   await resolver.close();
   await server.stop();
   await rm(dir, { recursive: true, force: true });

@@ -26,6 +26,11 @@ export const ErrorCode = {
   STORE_INVALID_INPUT: 'STORE_INVALID_INPUT',
   /** The store was used after `close()`. */
   STORE_CLOSED: 'STORE_CLOSED',
+  /**
+   * A write waited its whole lock timeout for another writer (another process holding the SQLite write lock, a
+   * PostgreSQL writer holding the store's lock, Redis data that kept changing under it); nothing was changed.
+   */
+  STORE_LOCKED: 'STORE_LOCKED',
   /** The receiving service refused the message (a 4xx other than 429); retrying cannot help. */
   NOTIFY_REJECTED: 'NOTIFY_REJECTED',
   /** The service could not take the message now (network error, timeout, 429, 5xx); a retry may succeed. */

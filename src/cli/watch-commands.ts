@@ -43,7 +43,8 @@ function labelsOf(flags: LabelFlags): Labels {
 
 /**
  * `watch add TARGET...`: every target is validated, and checked for duplicates and overlaps, before anything is
- * written; one bad target changes nothing.
+ * written; one bad target changes nothing. The checks and the write are one atomic inventory change, so a target
+ * added meanwhile by another process (serve's chat, a second CLI) is seen as a duplicate, not added twice.
  */
 export async function watchAdd(
   repo: ListingRepository,
@@ -52,37 +53,48 @@ export async function watchAdd(
   io: CliIo,
   now: Date,
 ): Promise<number> {
-  const existing = await repo.listInventory();
   const labels = labelsOf(flags);
-  const entries: InventoryEntry[] = [];
-  const problems: string[] = [];
-  for (const text of targets) {
-    try {
-      const entry = makeEntry(text, labels, { source: 'store', addedAt: now.toISOString(), addedBy: 'cli' });
-      const { duplicate, overlaps } = checkOverlap([...existing, ...entries], entry.target);
-      if (duplicate) {
-        problems.push(
-          `${entry.target} is already watched (${duplicate.source === 'config' ? 'config file' : 'store'})`,
-        );
-        continue;
+  // Set by the plan; it may run more than once, and its last run is the one applied.
+  let entries: InventoryEntry[] = [];
+  let problems: string[] = [];
+  let warnings: string[] = [];
+  await repo.changeInventory((existing) => {
+    entries = [];
+    problems = [];
+    warnings = [];
+    for (const text of targets) {
+      try {
+        const entry = makeEntry(text, labels, {
+          source: 'store',
+          addedAt: now.toISOString(),
+          addedBy: 'cli',
+        });
+        const { duplicate, overlaps } = checkOverlap([...existing, ...entries], entry.target);
+        if (duplicate) {
+          problems.push(
+            `${entry.target} is already watched (${duplicate.source === 'config' ? 'config file' : 'store'})`,
+          );
+          continue;
+        }
+        for (const overlap of overlaps) {
+          warnings.push(
+            `warning: ${entry.target} overlaps ${overlap.target}; addresses in both are scanned once`,
+          );
+        }
+        entries.push(entry);
+      } catch (error) {
+        if (error instanceof UserError) problems.push(error.message);
+        else throw error;
       }
-      for (const overlap of overlaps) {
-        io.stderr.write(
-          `warning: ${entry.target} overlaps ${overlap.target}; addresses in both are scanned once\n`,
-        );
-      }
-      entries.push(entry);
-    } catch (error) {
-      if (error instanceof UserError) problems.push(error.message);
-      else throw error;
     }
-  }
+    return problems.length > 0 ? {} : { put: entries };
+  });
+  for (const warning of warnings) io.stderr.write(`${warning}\n`);
   if (problems.length > 0) {
     for (const problem of problems) io.stderr.write(`rblwatch: ${problem}\n`);
     io.stderr.write('rblwatch: nothing was added\n');
     return ExitCode.usage;
   }
-  for (const entry of entries) await repo.putInventory(entry);
   io.stdout.write(`added ${entries.map((entry) => entry.target).join(', ')}\n`);
   return ExitCode.ok;
 }
@@ -92,15 +104,21 @@ function canonical(text: string): string {
   return canonicalTarget(text).target;
 }
 
+/** `watch remove TARGET...`: all of them or none, checked and removed in one atomic inventory change. */
 export async function watchRemove(
   repo: ListingRepository,
   targets: readonly string[],
   io: CliIo,
 ): Promise<number> {
   const wanted = targets.map(canonical);
-  const inventory = new Map((await repo.listInventory()).map((entry) => [entry.target, entry]));
-  const missing = wanted.filter((target) => !inventory.has(target));
-  const fromConfig = wanted.filter((target) => inventory.get(target)?.source === 'config');
+  let missing: string[] = [];
+  let fromConfig: string[] = [];
+  await repo.changeInventory((current) => {
+    const inventory = new Map(current.map((entry) => [entry.target, entry]));
+    missing = wanted.filter((target) => !inventory.has(target));
+    fromConfig = wanted.filter((target) => inventory.get(target)?.source === 'config');
+    return missing.length > 0 || fromConfig.length > 0 ? {} : { remove: wanted };
+  });
   if (missing.length > 0 || fromConfig.length > 0) {
     for (const target of missing) io.stderr.write(`rblwatch: ${target} is not watched\n`);
     for (const target of fromConfig) {
@@ -109,7 +127,6 @@ export async function watchRemove(
     io.stderr.write('rblwatch: nothing was removed\n');
     return ExitCode.usage;
   }
-  for (const target of wanted) await repo.removeInventory(target);
   io.stdout.write(`removed ${wanted.join(', ')} (history kept)\n`);
   return ExitCode.ok;
 }

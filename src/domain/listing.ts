@@ -44,8 +44,9 @@ export interface ListingEvent {
   /** ISO 8601. */
   readonly at: string;
   readonly runId: string;
+  /** `''` on resolver events. */
   readonly zone: string;
-  /** Absent on zone events. */
+  /** Absent on zone and resolver events. */
   readonly target?: string;
   readonly severity: Severity;
   readonly codes: readonly string[];

@@ -2,6 +2,21 @@ import type { ZoneHealthReport } from './check-result.ts';
 
 export type ScanRunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 
+/**
+ * The process running a scan, recorded while the run is `running`, so that another process can tell a live scan
+ * from one whose process died: the owner is gone when it ran on the same host and its pid no longer exists, or
+ * when its lease was not renewed in time.
+ */
+export interface RunOwner {
+  /** `os.hostname()` of the process. */
+  readonly host: string;
+  readonly pid: number;
+  /** Linux pid namespace (`pid:[4026531836]`): containers sharing a host name do not share pids. */
+  readonly pidNamespace?: string;
+  /** ISO 8601 time until which the owner vouches for the run; renewed while the scan goes on. */
+  readonly leaseUntil: string;
+}
+
 /** One scan: when, what it looked at, what it found. */
 export interface ScanRun {
   /** Sortable and unique: `<ISO start time>-<random>`, e.g. `2026-11-28T17:17:00.000Z-a1b2c3`. */
@@ -20,6 +35,8 @@ export interface ScanRun {
   readonly events: number;
   /** Why the run failed or was interrupted. */
   readonly error?: string;
+  /** Who runs it; set by the store on `running` runs (and kept on runs it marks interrupted). */
+  readonly owner?: RunOwner;
 }
 
 /** A run as recorded when it starts: status `running`, every count zero. */

@@ -6,7 +6,9 @@ import type { OutboxItem } from '../alerts/outbox-item.ts';
  * how far routing has got through the stored events. Lives in the same backend as the listings, so "stored" means
  * the same thing for both.
  *
- * One writer (the `serve` process, or a CLI command while it is not running); reads may come from anywhere.
+ * Any number of writers (`serve` routing and delivering, `rblwatch alerts retry`, `mute` from the CLI or chat): each
+ * write is atomic and serialisable against the others, so an item removed by one is never brought back by another's
+ * update, and no add is lost. Reads may come from anywhere.
  */
 export interface AlertStore extends MuteStore {
   /** Pending and failed items, in the order they were added. */

@@ -11,20 +11,24 @@
  * | `routed-through`    | run id: events up to this run are routed      |
  * | `pages`             | open pages, `<destination>|<dedup key>`        |
  *
- * Adding writes the items before the index, removing writes the index before deleting the items: a crash in between
- * leaves an unreferenced item (harmless, overwritten if routed again), never an id pointing at nothing.
+ * Every write runs in one store transaction (`exclusive`), so the index and its items change together: an update
+ * from one writer cannot bring back an item another removed (it finds the id gone from the index), and two adds
+ * never drop each other's ids. A store of the previous version may still hold an id whose item is gone (it wrote
+ * these in separate steps); readers skip such an id.
  */
 import type { Mute } from '../alerts/mutes.ts';
 import type { OutboxItem } from '../alerts/outbox-item.ts';
 import type { AlertStore } from './alert-store.ts';
 import { corruptValue } from './stored-values.ts';
 
-/** The repository's guarded access to its keyv instance (error mapping, write serialization). */
+/** The repository's guarded access to its keyv instance (error mapping, transactions). */
 export interface KeyValueAccess {
   read<T>(key: string, check: (value: unknown, key: string) => T): Promise<T | undefined>;
   write(key: string, value: unknown): Promise<void>;
   remove(key: string): Promise<void>;
+  /** Runs a read-only operation. */
   query<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** Runs a writing operation as one store transaction; `fn` may run more than once (see TransactionalStore). */
   exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 

@@ -23,6 +23,18 @@ export interface OpenStoreOptions {
   readonly namespace?: string;
   /** How long connecting to a server may take before opening fails (default 5000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long a write waits for other writers (another process holding the SQLite write lock, the PostgreSQL
+   * store lock, Redis data that keeps changing) before it fails with `STORE_LOCKED` (default 10 000 ms).
+   */
+  readonly lockTimeoutMs?: number;
+}
+
+/** What a backend is opened with. */
+export interface BackendOpenOptions {
+  readonly namespace: string;
+  readonly connectTimeoutMs?: number;
+  readonly lockTimeoutMs?: number;
 }
 
 /** One way of storing: which locations it serves and how to open them. */
@@ -30,7 +42,8 @@ export interface StoreBackend {
   /** Reported as the repository's `backend`: `sqlite`, `redis`, `postgres`, `memory`. */
   readonly name: string;
   matches(location: string): boolean;
-  open(location: string, options: { namespace: string; connectTimeoutMs?: number }): Promise<Keyv>;
+  /** A keyv instance whose store implements TransactionalStore. */
+  open(location: string, options: BackendOpenOptions): Promise<Keyv>;
 }
 
 /** The default namespace, shared by every rblwatch process pointed at the same store. */
@@ -89,8 +102,8 @@ export function selectStoreBackend(location: string): StoreBackend | undefined {
 }
 
 /**
- * Opens the store at `location` and returns the repository over it. Callers should run `recover()` before the
- * first scan.
+ * Opens the store at `location` and returns the repository over it, with its identity established (see
+ * `ListingRepository.identity`). Callers should run `recover()` before scanning.
  *
  * @throws AppError `STORE_LOCATION_INVALID` for an empty location, an unknown URL scheme, a URL that does not
  *   parse, or a bad namespace; `STORE_UNAVAILABLE` when the backend cannot be reached or opened (within about
@@ -127,6 +140,7 @@ export async function openStore(
   const keyv = await backend.open(where, {
     namespace,
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
   });
-  return new KeyvListingRepository({ keyv, backend: backend.name });
+  return KeyvListingRepository.open({ keyv, backend: backend.name });
 }

@@ -7,7 +7,7 @@ import type { InventoryEntry } from '../domain/inventory.ts';
 import { type ListingEvent, type ListingState, listingKey } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
 import { AppError, ErrorCode } from '../errors.ts';
-import type { ScanCommit } from './listing-repository.ts';
+import type { ResolverAlarm, ScanCommit, StoreIdentity } from './listing-repository.ts';
 
 /** Store-wide bookkeeping, kept small because it is rewritten by every run. */
 export interface StoreMeta {
@@ -18,6 +18,13 @@ export interface StoreMeta {
   readonly open: readonly string[];
   /** UTC days (`YYYY-MM-DD`) that have a run bucket, ascending. */
   readonly runDays: readonly string[];
+  /** The resolver alarm raised by the last run that reported the resolver down; absent when none is raised. */
+  readonly resolver?: ResolverAlarm;
+  /**
+   * The id of the store's identity marker when this metadata was written: metadata that names an identity while
+   * the marker is gone means the marker was lost, and opening must not mint a new one over this data.
+   */
+  readonly identity?: string;
 }
 
 /** One run in a day's run bucket. */
@@ -38,7 +45,16 @@ export interface EventRunRef {
 export const emptyMeta: StoreMeta = { v: 1, degradedZones: [], open: [], runDays: [] };
 
 const runStatuses: ReadonlySet<string> = new Set(['running', 'completed', 'interrupted', 'failed']);
-const eventKinds: ReadonlySet<string> = new Set(['listed', 'delisted', 'zone-degraded', 'zone-recovered']);
+const eventKinds: ReadonlySet<string> = new Set([
+  'listed',
+  'delisted',
+  'zone-degraded',
+  'zone-recovered',
+  'resolver-down',
+  'resolver-recovered',
+]);
+/** Events about the resolver itself: no target, and `zone: ''`. */
+const resolverEventKinds: ReadonlySet<string> = new Set(['resolver-down', 'resolver-recovered']);
 const targetKinds: ReadonlySet<string> = new Set(['ip4', 'ip6', 'cidr', 'domain']);
 
 /** The coded error for a stored value that is not what rblwatch wrote. */
@@ -110,6 +126,19 @@ export function runProblem(item: unknown): string | undefined {
   if (!isTime(item.startedAt)) return 'startedAt is not a time';
   if (item.endedAt !== undefined && !isTime(item.endedAt)) return 'endedAt is not a time';
   if (!Array.isArray(item.zoneHealth)) return 'no zoneHealth';
+  if (item.owner !== undefined) {
+    const owner = item.owner;
+    if (
+      !isRecord(owner) ||
+      !isString(owner.host) ||
+      typeof owner.pid !== 'number' ||
+      !Number.isInteger(owner.pid) ||
+      (owner.pidNamespace !== undefined && !isString(owner.pidNamespace)) ||
+      !isTime(owner.leaseUntil)
+    ) {
+      return 'owner is not { host, pid, pidNamespace?, leaseUntil }';
+    }
+  }
   return undefined;
 }
 
@@ -121,6 +150,17 @@ export function eventProblem(item: unknown): string | undefined {
   if (!isTime(item.at)) return 'at is not a time';
   if (!isString(item.runId) || !isString(item.zone)) return 'no runId or zone';
   if (item.target !== undefined && !isString(item.target)) return 'target is not a string';
+  if (resolverEventKinds.has(item.kind) && (item.zone !== '' || item.target !== undefined)) {
+    return `a ${item.kind} event has no target and zone ''`;
+  }
+  return undefined;
+}
+
+/** A resolver alarm, or why it is not one. */
+export function resolverAlarmProblem(item: unknown): string | undefined {
+  if (!isRecord(item)) return 'not an object';
+  if (!isTime(item.downSince)) return 'downSince is not a time';
+  if (!isString(item.detail)) return 'detail is not a string';
   return undefined;
 }
 
@@ -161,7 +201,21 @@ export function readMeta(value: unknown, key: string): StoreMeta {
   if (!isStringArray(value.degradedZones) || !isStringArray(value.open) || !isStringArray(value.runDays)) {
     throw corruptValue(key, 'degradedZones, open or runDays is not a list of strings');
   }
+  if (value.resolver !== undefined) {
+    const problem = resolverAlarmProblem(value.resolver);
+    if (problem !== undefined) throw corruptValue(key, `resolver alarm: ${problem}`);
+  }
+  if (value.identity !== undefined && !isString(value.identity)) {
+    throw corruptValue(key, 'identity is not a string');
+  }
   return value as unknown as StoreMeta;
+}
+
+export function readIdentity(value: unknown, key: string): StoreIdentity {
+  if (!isRecord(value) || !isString(value.id) || value.id === '' || !isTime(value.createdAt)) {
+    throw corruptValue(key, 'not a store identity { id, createdAt }');
+  }
+  return { id: value.id, createdAt: value.createdAt };
 }
 
 export function readRunRefs(value: unknown, key: string): RunRef[] {
@@ -182,7 +236,10 @@ export function readEventRunRefs(value: unknown, key: string): EventRunRef[] {
   );
 }
 
-/** A write-ahead commit record, or why it is not one (used for stored records and for input alike). */
+/**
+ * A scan commit, or why it is not one: checks input, and the write-ahead `commit:<runId>` records the previous
+ * version stored (still applied by `recover()`).
+ */
 export function commitProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return 'not an object';
   const run = runProblem(value.run);
@@ -199,6 +256,10 @@ export function commitProblem(value: unknown): string | undefined {
   }
   if (!isStringArray(value.degradedZones)) return 'degradedZones is not a list of strings';
   if (!isStringArray(value.firstScanned)) return 'firstScanned is not a list of strings';
+  if (value.resolver !== undefined && value.resolver !== null) {
+    const problem = resolverAlarmProblem(value.resolver);
+    if (problem !== undefined) return `resolver: ${problem}`;
+  }
   return undefined;
 }
 

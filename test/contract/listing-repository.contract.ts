@@ -1,23 +1,43 @@
 /**
  * The ListingRepository compliance suite: one set of behaviours every backend must show, run against each of
  * them (memory and SQLite always, Redis and PostgreSQL when reachable), in the spirit of keyv's
- * `core/test-suite`. Backend-specific checks (durability across SIGKILL, fail-fast connects) live next to the
- * backend's own test file.
+ * `core/test-suite`. Backend-specific checks (durability across SIGKILL, the SQLite lock wait, outages) live next
+ * to the backend's own test file; the cases about several writers, atomic commits, run owners, identity and
+ * pruning are in listing-repository-writers.contract.ts and run from here.
  *
- * The crash, write-count and corruption tests reach under the port through the fixture's keyv: they build a second
- * repository over an {@link InstrumentedStore} wrapping the same data, which either counts writes or stops writing
- * part-way, exactly as a killed process would.
+ * The failure, cost and corruption tests reach under the port through the fixture's keyv: they build a second
+ * repository over an {@link InstrumentedStore} wrapping the same data, which counts reads, writes and transactions,
+ * or makes a write fail part-way through a transaction.
  */
+import { hostname } from 'node:os';
 import type { Keyv } from 'keyv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OutboxItem } from '../../src/alerts/outbox-item.ts';
-import type { InventoryEntry } from '../../src/domain/inventory.ts';
-import { type ListingEvent, type ListingState, listingKey } from '../../src/domain/listing.ts';
+import { listingKey } from '../../src/domain/listing.ts';
 import { type ScanRun, startedRun } from '../../src/domain/scan-run.ts';
-import { AppError, ErrorCode } from '../../src/errors.ts';
-import { KeyvListingRepository, storeKeys } from '../../src/store/keyv-repository.ts';
-import type { ListingRepository, ScanCommit } from '../../src/store/listing-repository.ts';
-import { instrumentKeyv, readRaw, writeRaw } from './instrumented-store.ts';
+import { ErrorCode } from '../../src/errors.ts';
+import {
+  KeyvListingRepository,
+  type KeyvListingRepositoryOptions,
+  storeKeys,
+} from '../../src/store/keyv-repository.ts';
+import type { ListingRepository } from '../../src/store/listing-repository.ts';
+import { type InstrumentOptions, instrumentKeyv, readRaw, writeRaw } from './instrumented-store.ts';
+import { describeWriterContract } from './listing-repository-writers.contract.ts';
+import {
+  allEvents,
+  codeOf,
+  commitOf,
+  completed,
+  entry,
+  errorOf,
+  event,
+  iso,
+  outboxItem,
+  runId,
+  scan,
+  snapshot,
+  state,
+} from './store-builders.ts';
 
 /** What a backend's factory hands the suite. */
 export interface RepositoryFixture {
@@ -25,149 +45,38 @@ export interface RepositoryFixture {
   readonly repo: ListingRepository;
   /** The keyv instance under `repo`; the suite layers instrumented repositories over the same data. */
   readonly keyv: Keyv;
+  /**
+   * Another repository over the same data through connections of its own, the way a second process would open it
+   * (memory: a second repository over the same map, the closest one process can come). Closed by the suite.
+   */
+  connect(options?: RepositoryOptions): Promise<ListingRepository>;
+  /** Where a child process finds the same data (`openStore(url, { namespace })`); absent for memory. */
+  readonly location?: { readonly url: string; readonly namespace: string };
   /** Closes `repo` and removes everything it wrote (its namespace, its file). */
   cleanup(): Promise<void>;
 }
 
-// --- builders ----------------------------------------------------------------------------------------------
+/** Repository options a test may set on a connection: owner, lease, clock. */
+export type RepositoryOptions = Omit<KeyvListingRepositoryOptions, 'keyv' | 'backend'>;
 
-const T0 = Date.parse('2026-11-28T10:00:00.000Z');
-const MINUTE = 60_000;
-
-function iso(minutes: number): string {
-  return new Date(T0 + minutes * MINUTE).toISOString();
+/** What the suite's parts share: the current fixture and ways to get more repositories over it. */
+export interface ContractContext {
+  readonly fixture: RepositoryFixture;
+  readonly repo: ListingRepository;
+  /** Another empty fixture, cleaned up with the test's own. */
+  freshFixture(): Promise<RepositoryFixture>;
+  /** A repository over `base`'s data whose store counts or fails (see {@link InstrumentOptions}). */
+  instrumented(
+    options?: InstrumentOptions & RepositoryOptions,
+    base?: RepositoryFixture,
+  ): { repo: ListingRepository; store: ReturnType<typeof instrumentKeyv>['store'] };
+  /** {@link RepositoryFixture.connect}, closed after the test. */
+  connect(options?: RepositoryOptions): Promise<ListingRepository>;
 }
 
-function runId(minutes: number, suffix = 'a1b2c3'): string {
-  return `${iso(minutes)}-${suffix}`;
-}
-
-function entry(target: string, overrides: Partial<InventoryEntry> = {}): InventoryEntry {
-  return {
-    target,
-    kind: target.includes('/') ? 'cidr' : /^[\d.]+$/.test(target) ? 'ip4' : 'domain',
-    labels: { owner: 'mail-team' },
-    source: 'store',
-    addedAt: iso(-60),
-    ...overrides,
-  };
-}
-
-function completed(run: ScanRun, endedAt: string, overrides: Partial<ScanRun> = {}): ScanRun {
-  return {
-    ...run,
-    status: 'completed',
-    endedAt,
-    targets: 3,
-    lookups: 120,
-    listed: 1,
-    clean: 118,
-    unknown: 1,
-    unknownByReason: { timeout: 1 },
-    zoneHealth: [{ zone: 'zen.example', health: 'ok', detail: 'test points answered' }],
-    ...overrides,
-  };
-}
-
-function state(target: string, zone: string, overrides: Partial<ListingState> = {}): ListingState {
-  return {
-    target,
-    zone,
-    status: 'listed',
-    codes: ['127.0.0.2'],
-    meanings: ['listed'],
-    txt: ['see https://example.test/lookup'],
-    listedSince: iso(0),
-    listedStreak: 1,
-    cleanStreak: 0,
-    updatedAt: iso(0),
-    ...overrides,
-  };
-}
-
-function event(run: string, n: number, at: string, overrides: Partial<ListingEvent> = {}): ListingEvent {
-  return {
-    id: `${run}:${n}`,
-    kind: 'listed',
-    at,
-    runId: run,
-    zone: 'zen.example',
-    target: '192.0.2.1',
-    severity: 'critical',
-    codes: ['127.0.0.2'],
-    meanings: ['listed'],
-    txt: [],
-    ...overrides,
-  };
-}
-
-function commitOf(run: ScanRun, parts: Partial<Omit<ScanCommit, 'run'>> = {}): ScanCommit {
-  return {
-    run: { ...run, events: parts.events?.length ?? 0 },
-    events: [],
-    states: [],
-    degradedZones: [],
-    firstScanned: [],
-    ...parts,
-  };
-}
-
-/** Starts and commits one run at `minutes` past T0 with the given changes. */
-async function scan(
-  repo: ListingRepository,
-  minutes: number,
-  parts: (id: string, at: string) => Partial<Omit<ScanCommit, 'run'>> = () => ({}),
-  suffix = 'a1b2c3',
-): Promise<ScanCommit> {
-  const id = runId(minutes, suffix);
-  const run = startedRun(id, iso(minutes));
-  await repo.startRun(run);
-  const commit = commitOf(completed(run, iso(minutes + 1)), parts(id, iso(minutes + 1)));
-  await repo.commitRun(commit);
-  return commit;
-}
-
-async function allEvents(repo: ListingRepository, query: { limit?: number } = {}): Promise<ListingEvent[]> {
-  const events: ListingEvent[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 10_000; page++) {
-    const result = await repo.listEvents({ ...query, ...(cursor === undefined ? {} : { cursor }) });
-    events.push(...result.events);
-    if (result.next === undefined) return events;
-    cursor = result.next;
-  }
-  throw new Error('paging did not end');
-}
-
-/** Everything a caller can observe, in a stable order. */
-async function snapshot(repo: ListingRepository): Promise<unknown> {
-  return {
-    inventory: await repo.listInventory(),
-    states: [...(await repo.getStates())].sort(([a], [b]) => (a < b ? -1 : 1)),
-    degraded: [...(await repo.getDegradedZones())].sort(),
-    runs: await repo.listRuns({ limit: 1000 }),
-    events: await allEvents(repo),
-  };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error.code;
-    throw error;
-  }
-  throw new Error('expected the operation to fail');
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected the operation to fail');
+/** A run as stored while running: with this process as its owner. */
+export function owned(run: ScanRun): ScanRun {
+  return { ...run, owner: expect.objectContaining({ host: hostname(), pid: process.pid }) };
 }
 
 // --- the suite ---------------------------------------------------------------------------------------------
@@ -181,6 +90,7 @@ export function describeListingRepository(name: string, factory: () => Promise<R
     let fixture: RepositoryFixture;
     let repo: ListingRepository;
     const extra: RepositoryFixture[] = [];
+    const connected: ListingRepository[] = [];
 
     /** Another empty fixture, cleaned up with the test's own (for tests that need several fresh stores). */
     async function freshFixture(): Promise<RepositoryFixture> {
@@ -189,11 +99,34 @@ export function describeListingRepository(name: string, factory: () => Promise<R
       return another;
     }
 
-    /** A repository over the fixture's data whose store counts writes or stops after `failAfterWrites`. */
-    function instrumented(options: { failAfterWrites?: number } = {}, base: RepositoryFixture = fixture) {
-      const { keyv, store } = instrumentKeyv(base.keyv, options);
-      return { repo: new KeyvListingRepository({ keyv, backend: base.repo.backend }), store };
+    /** A repository over the fixture's data whose store counts, or fails writes after `failAfterWrites`. */
+    function instrumented(
+      options: InstrumentOptions & RepositoryOptions = {},
+      base: RepositoryFixture = fixture,
+    ) {
+      const { failAfterWrites, beforeWrite, ...repoOptions } = options;
+      const { keyv, store } = instrumentKeyv(base.keyv, {
+        ...(failAfterWrites === undefined ? {} : { failAfterWrites }),
+        ...(beforeWrite === undefined ? {} : { beforeWrite }),
+      });
+      return { repo: new KeyvListingRepository({ ...repoOptions, keyv, backend: base.repo.backend }), store };
     }
+
+    const context: ContractContext = {
+      get fixture() {
+        return fixture;
+      },
+      get repo() {
+        return repo;
+      },
+      freshFixture,
+      instrumented,
+      async connect(options) {
+        const another = await fixture.connect(options);
+        connected.push(another);
+        return another;
+      },
+    };
 
     beforeEach(async () => {
       fixture = await factory();
@@ -201,6 +134,7 @@ export function describeListingRepository(name: string, factory: () => Promise<R
     });
 
     afterEach(async () => {
+      await Promise.all(connected.splice(0).map((other) => other.close()));
       await Promise.all(extra.splice(0).map((other) => other.cleanup()));
       await fixture.cleanup();
     });
@@ -314,7 +248,7 @@ export function describeListingRepository(name: string, factory: () => Promise<R
       it('records start, commit and end, and lists newest first across days', async () => {
         const first = startedRun(runId(0), iso(0));
         await repo.startRun(first);
-        expect(await repo.getRun(first.id)).toEqual(first);
+        expect(await repo.getRun(first.id)).toEqual(owned(first));
         const done = completed(first, iso(1));
         await repo.commitRun(commitOf(done));
         expect(await repo.getRun(first.id)).toEqual(done);
@@ -332,8 +266,8 @@ export function describeListingRepository(name: string, factory: () => Promise<R
         const third = startedRun(runId(48 * 60), iso(48 * 60));
         await repo.startRun(third);
 
-        expect(await repo.listRuns()).toEqual([third, failed, done]);
-        expect(await repo.listRuns({ limit: 2 })).toEqual([third, failed]);
+        expect(await repo.listRuns()).toEqual([owned(third), failed, done]);
+        expect(await repo.listRuns({ limit: 2 })).toEqual([owned(third), failed]);
       });
 
       it('orders runs of the same minute by start time, then id', async () => {
@@ -513,159 +447,6 @@ export function describeListingRepository(name: string, factory: () => Promise<R
       });
     });
 
-    describe('recovery', () => {
-      /** A commit touching every part of the store, on top of one earlier run. */
-      async function prepare(target: ListingRepository): Promise<ScanCommit> {
-        await target.putInventory(entry('192.0.2.1'));
-        await target.putInventory(entry('192.0.2.2'));
-        const old = state('192.0.2.2', 'bl.example');
-        await scan(target, 0, (id, at) => ({
-          events: [event(id, 0, at, { target: '192.0.2.2', zone: 'bl.example' })],
-          states: [[listingKey(old.target, old.zone), old]],
-          degradedZones: ['old.example'],
-          firstScanned: ['192.0.2.2'],
-        }));
-        const run = startedRun(runId(10), iso(10));
-        await target.startRun(run);
-        const listed = state('192.0.2.1', 'zen.example', { listedSince: iso(11), updatedAt: iso(11) });
-        return commitOf(completed(run, iso(11)), {
-          events: [
-            event(run.id, 0, iso(11)),
-            event(run.id, 1, iso(11), { kind: 'delisted', target: '192.0.2.2', zone: 'bl.example' }),
-          ],
-          states: [
-            [listingKey(listed.target, listed.zone), listed],
-            [listingKey(old.target, old.zone), null],
-          ],
-          degradedZones: ['new.example'],
-          firstScanned: ['192.0.2.1'],
-        });
-      }
-
-      it('replays a commit when only its write-ahead record was written', async () => {
-        const commit = await prepare(repo);
-        const crashed = instrumented({ failAfterWrites: 1 });
-        expect(await codeOf(crashed.repo.commitRun(commit))).toBe(ErrorCode.STORE_BACKEND_ERROR);
-        expect(crashed.store.writes[0]?.key).toContain(storeKeys.commit(commit.run.id));
-        // Nothing but the record is visible yet.
-        expect((await repo.getRun(commit.run.id))?.status).toBe('running');
-        expect((await repo.listEvents()).events).toHaveLength(1);
-
-        expect(await repo.recover(iso(30))).toEqual({ replayed: [commit.run.id], interrupted: [] });
-        expect(await repo.getRun(commit.run.id)).toEqual(commit.run);
-        expect((await repo.listEvents()).events.map((e) => e.id)).toEqual([
-          `${commit.run.id}:1`,
-          `${commit.run.id}:0`,
-          `${runId(0)}:0`,
-        ]);
-        expect([...(await repo.getStates()).keys()]).toEqual([listingKey('192.0.2.1', 'zen.example')]);
-        expect(await repo.getDegradedZones()).toEqual(new Set(['new.example']));
-        expect((await repo.listInventory()).map((e) => e.firstScannedAt)).toEqual([iso(11), iso(1)]);
-        expect(await readRaw(fixture.keyv, storeKeys.commit(commit.run.id))).toBeUndefined();
-        expect(await repo.recover(iso(31))).toEqual({ replayed: [], interrupted: [] });
-      });
-
-      it('ends in the same state whichever write the crash interrupted', async () => {
-        // The reference: the same history with no crash.
-        const reference = await freshFixture();
-        const referenceCommit = await prepare(reference.repo);
-        const counter = instrumented({}, reference);
-        await counter.repo.commitRun(referenceCommit);
-        const expected = await snapshot(reference.repo);
-        const writes = counter.store.writes.length;
-        expect(writes).toBeGreaterThanOrEqual(6);
-
-        for (let survived = 1; survived < writes; survived++) {
-          const attempt = await freshFixture();
-          const commit = await prepare(attempt.repo);
-          const crashed = instrumented({ failAfterWrites: survived }, attempt);
-          expect(await codeOf(crashed.repo.commitRun(commit))).toBe(ErrorCode.STORE_BACKEND_ERROR);
-          await attempt.repo.recover(iso(30));
-          expect({ survived, state: await snapshot(attempt.repo) }).toEqual({ survived, state: expected });
-        }
-      });
-
-      it('marks a run left running without a commit as interrupted', async () => {
-        await scan(repo, 0);
-        const run = startedRun(runId(10), iso(10));
-        await repo.startRun(run);
-        expect(await repo.recover(iso(30))).toEqual({ replayed: [], interrupted: [run.id] });
-        expect(await repo.getRun(run.id)).toEqual({
-          ...run,
-          status: 'interrupted',
-          endedAt: iso(30),
-          error: 'interrupted: the process stopped mid-scan',
-        });
-        expect((await repo.getRun(runId(0)))?.status).toBe('completed');
-        expect(await repo.recover(iso(40))).toEqual({ replayed: [], interrupted: [] });
-      });
-
-      it('completes a commit whose apply failed when the run is then ended as failed', async () => {
-        const commit = await prepare(repo);
-        const broken = instrumented({ failAfterWrites: 2 });
-        expect(await codeOf(broken.repo.commitRun(commit))).toBe(ErrorCode.STORE_BACKEND_ERROR);
-        await repo.endRun({ ...commit.run, status: 'failed', error: 'store went away' });
-        expect(await repo.getRun(commit.run.id)).toEqual(commit.run);
-        expect((await repo.listEvents()).events).toHaveLength(3);
-        expect(await repo.recover(iso(30))).toEqual({ replayed: [], interrupted: [] });
-      });
-
-      it('refuses a new commit while an older one waits for recovery', async () => {
-        const commit = await prepare(repo);
-        const crashed = instrumented({ failAfterWrites: 1 });
-        await codeOf(crashed.repo.commitRun(commit));
-        const next = startedRun(runId(20), iso(20));
-        await repo.startRun(next);
-        expect(await codeOf(repo.commitRun(commitOf(completed(next, iso(21)))))).toBe(
-          ErrorCode.STORE_INVALID_INPUT,
-        );
-        expect((await repo.recover(iso(30))).replayed).toEqual([commit.run.id]);
-        await repo.commitRun(commitOf(completed(next, iso(21)), { degradedZones: ['later.example'] }));
-        expect(await repo.getDegradedZones()).toEqual(new Set(['later.example']));
-      });
-    });
-
-    describe('write cost', () => {
-      it('commits a scan with no changes in a handful of writes, however large the store', async () => {
-        const counts: number[] = [];
-        for (const size of [1, 300]) {
-          const target = await freshFixture();
-          for (let i = 0; i < size; i++)
-            await target.repo.putInventory(entry(`10.0.${Math.floor(i / 250)}.${i % 250}`));
-          await scan(target.repo, 0, () => ({
-            states: Array.from({ length: size }, (_, i) => {
-              const s = state(`10.0.${Math.floor(i / 250)}.${i % 250}`, 'zen.example');
-              return [listingKey(s.target, s.zone), s] as const;
-            }),
-            degradedZones: ['slow.example'],
-          }));
-          const run = startedRun(runId(10), iso(10));
-          await target.repo.startRun(run);
-          const counter = instrumented({}, target);
-          await counter.repo.commitRun(
-            commitOf(completed(run, iso(11), { lookups: size * 50 }), { degradedZones: ['slow.example'] }),
-          );
-          counts.push(counter.store.writes.length);
-        }
-        expect(counts[0]).toBeLessThanOrEqual(5);
-        expect(counts[1]).toBe(counts[0]);
-      });
-
-      it('adds only a few writes for a commit with events and state changes', async () => {
-        const run = startedRun(runId(0), iso(0));
-        await repo.startRun(run);
-        const counter = instrumented();
-        const s = state('192.0.2.1', 'zen.example');
-        await counter.repo.commitRun(
-          commitOf(completed(run, iso(1)), {
-            events: Array.from({ length: 50 }, (_, n) => event(run.id, n, iso(1))),
-            states: [[listingKey(s.target, s.zone), s]],
-          }),
-        );
-        expect(counter.store.writes.length).toBeLessThanOrEqual(7);
-      });
-    });
-
     describe('errors', () => {
       it('reports an unparsable value as corrupt, naming the key, and does not overwrite it', async () => {
         await writeRaw(fixture.keyv, storeKeys.inventory, '{"value":[{"target":');
@@ -726,29 +507,10 @@ export function describeListingRepository(name: string, factory: () => Promise<R
       });
     });
 
+    describeWriterContract(context);
+
     describe('alert store (outbox, mutes, routing progress)', () => {
-      const item = (id: string, overrides: Partial<OutboxItem> = {}): OutboxItem => ({
-        id,
-        destination: 'pager',
-        action: 'trigger',
-        key: `rblwatch:${id}`,
-        alert: {
-          id,
-          kind: 'listed',
-          at: iso(0),
-          severity: 'critical',
-          zone: 'bl.example',
-          target: '192.0.2.1',
-          codes: ['127.0.0.2'],
-          meanings: [],
-          txt: ['see http://bl.example/?192.0.2.1'],
-        },
-        createdAt: iso(0),
-        dueAt: iso(0),
-        attempts: 0,
-        status: 'pending',
-        ...overrides,
-      });
+      const item = outboxItem;
 
       it('adds items once, keeps their order and survives a reopen of the same data', async () => {
         const added = await repo.alerts.addOutbox([item('a'), item('b')]);

@@ -3,14 +3,31 @@
  *
  * Durability is the server's: with Redis's default RDB snapshots a crash of the Redis server can lose the last
  * minutes; run it with `appendonly yes` (and `appendfsync everysec` or `always`) when the history matters.
- * Each keyv write is a single `SET`, so the repository's write-ahead commit stays atomic here too.
  *
+ * Transactions are optimistic, on a connection of their own (`duplicate()`, because WATCH state belongs to a
+ * connection): every key a transaction reads is `WATCH`ed first, its writes are buffered, and at the end they go
+ * out as one `MULTI` ... `EXEC`, which Redis applies atomically, or not at all when any watched key changed since
+ * it was read (node-redis then throws `WatchError`). The transaction is then run again from the start, after a
+ * jittered backoff, until a deadline. No lock is ever held, so a writer that dies mid-transaction blocks nobody
+ * (a lease lock would need fencing tokens to be safe). Reads outside a transaction use the main connection.
+ *
+ * @see https://redis.io/docs/latest/develop/interact/transactions/#optimistic-locking-using-check-and-set
  * @see https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/
  */
-import KeyvRedis from '@keyv/redis';
+import KeyvRedis, { type KeyvRedisOptions, type RedisClientOptions, type RedisClientType } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { redactLocation } from '../redact-location.ts';
+import {
+  DEFAULT_LOCK_TIMEOUT_MS,
+  lockedError,
+  Mutex,
+  RETRY,
+  retryWithBackoff,
+  type TransactionalStore,
+  type TransactionContext,
+  TransactionScope,
+} from '../transactional-store.ts';
 
 /** Longest backoff between reconnect attempts once the store has been up. */
 const MAX_RECONNECT_DELAY_MS = 2_000;
@@ -21,6 +38,183 @@ export interface RedisOptions {
   readonly namespace?: string;
   /** How long opening may take before it fails (default 5000 ms). */
   readonly connectTimeoutMs?: number;
+  /** How long a write retries while other writers keep changing what it read, in ms (default 10 000). */
+  readonly lockTimeoutMs?: number;
+}
+
+/** A buffered delete. */
+const DELETED = Symbol('deleted');
+
+interface RedisTransaction extends TransactionContext {
+  /** Prefixed key -> value to set, or {@link DELETED}. */
+  readonly writes: Map<string, string | typeof DELETED>;
+  readonly watched: Set<string>;
+}
+
+/** node-redis's WatchError is not exported through @keyv/redis; its class name is stable API surface. */
+function isWatchError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'WatchError';
+}
+
+/**
+ * @keyv/redis with {@link TransactionalStore}. Inside a transaction the adapter's reads, writes and deletes go to
+ * the transaction (watched reads on its own connection, buffered writes); outside one, to the stock methods.
+ */
+class TransactionalKeyvRedis extends KeyvRedis<string> implements TransactionalStore {
+  readonly #mutex = new Mutex();
+  readonly #scope = new TransactionScope<RedisTransaction>();
+  readonly #where: string;
+  readonly #lockTimeoutMs: number;
+  #txClient: RedisClientType | undefined;
+
+  constructor(
+    connect: RedisClientOptions,
+    options: KeyvRedisOptions,
+    transactions: { where: string; lockTimeoutMs: number },
+  ) {
+    super(connect, options);
+    this.#where = transactions.where;
+    this.#lockTimeoutMs = transactions.lockTimeoutMs;
+  }
+
+  /** Opens the transaction connection (once the main one is up, so both see the same server). */
+  async connectTransactions(): Promise<void> {
+    const main = (await this.getClient()) as RedisClientType;
+    const client = main.duplicate() as RedisClientType;
+    // Without a listener node-redis would crash the process on a connection error; keyv reports it instead.
+    client.on('error', (error: unknown) => this.emit('error', error));
+    await client.connect();
+    this.#txClient = client;
+  }
+
+  override async get<U = string>(key: string): Promise<U | undefined> {
+    const tx = this.#scope.current();
+    if (tx === undefined) return super.get<U>(key);
+    const [value] = await this.#readInTransaction(tx, [key]);
+    return value as U | undefined;
+  }
+
+  override async getMany<U = string>(keys: string[]): Promise<Array<U | undefined>> {
+    const tx = this.#scope.current();
+    if (tx === undefined) return super.getMany<U>(keys);
+    return (await this.#readInTransaction(tx, keys)) as Array<U | undefined>;
+  }
+
+  override async has(key: string): Promise<boolean> {
+    if (this.#scope.current() === undefined) return super.has(key);
+    return (await this.get(key)) !== undefined;
+  }
+
+  override async set(key: string, value: string, ttl?: number): Promise<void> {
+    const tx = this.#scope.current();
+    if (tx === undefined) return super.set(key, value, ttl);
+    tx.writes.set(this.#key(key), value);
+  }
+
+  override async setMany(entries: Array<{ key: string; value: string }>): Promise<void> {
+    const tx = this.#scope.current();
+    if (tx === undefined) return super.setMany(entries);
+    for (const entry of entries) tx.writes.set(this.#key(entry.key), entry.value);
+  }
+
+  override async delete(key: string): Promise<boolean> {
+    const tx = this.#scope.current();
+    if (tx === undefined) return super.delete(key);
+    tx.writes.set(this.#key(key), DELETED);
+    return true;
+  }
+
+  override async deleteMany(keys: string[]): Promise<boolean> {
+    const tx = this.#scope.current();
+    if (tx === undefined) return super.deleteMany(keys);
+    for (const key of keys) tx.writes.set(this.#key(key), DELETED);
+    return keys.length > 0;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#scope.current() !== undefined) return fn();
+    return this.#mutex.run(() =>
+      retryWithBackoff<T>(
+        () => this.#attempt(fn),
+        { timeoutMs: this.#lockTimeoutMs, initialDelayMs: 5 },
+        (waited) =>
+          lockedError(
+            `redis store ${this.#where} kept being changed by other writers during this write`,
+            waited,
+          ),
+      ),
+    );
+  }
+
+  override async disconnect(force?: boolean): Promise<void> {
+    await this.#mutex.run(async () => {
+      const client = this.#txClient;
+      this.#txClient = undefined;
+      if (client?.isOpen) await (force ? client.destroy() : client.close());
+    });
+    await super.disconnect(force);
+  }
+
+  /** One run of `fn`: its result, or {@link RETRY} when a watched key changed before EXEC. */
+  async #attempt<T>(fn: () => Promise<T>): Promise<T | typeof RETRY> {
+    const client = this.#client();
+    const tx: RedisTransaction = { open: true, writes: new Map(), watched: new Set() };
+    let result: T;
+    try {
+      result = await this.#scope.run(tx, fn);
+    } catch (error) {
+      if (tx.watched.size > 0) await client.unwatch().catch(() => undefined);
+      throw error;
+    }
+    if (tx.writes.size === 0) {
+      if (tx.watched.size > 0) await client.unwatch();
+      return result;
+    }
+    const multi = client.multi();
+    for (const [key, value] of tx.writes) {
+      if (value === DELETED) multi.del(key);
+      else multi.set(key, value);
+    }
+    try {
+      await multi.exec();
+    } catch (error) {
+      if (isWatchError(error)) return RETRY;
+      throw error;
+    }
+    return result;
+  }
+
+  /** Reads keys in a transaction: its own writes first, the rest watched and then read, in one round trip. */
+  async #readInTransaction(tx: RedisTransaction, keys: readonly string[]): Promise<(string | undefined)[]> {
+    const prefixed = keys.map((key) => this.#key(key));
+    const missing = prefixed.filter((key) => !tx.writes.has(key));
+    const values = new Map<string, string | undefined>();
+    if (missing.length > 0) {
+      const client = this.#client();
+      const unwatched = missing.filter((key) => !tx.watched.has(key));
+      for (const key of unwatched) tx.watched.add(key);
+      // Sent in this order on one connection: the WATCH reaches the server before the read it protects.
+      const [, read] = await Promise.all([
+        unwatched.length > 0 ? client.watch(unwatched) : undefined,
+        client.mGet(missing),
+      ]);
+      for (const [index, key] of missing.entries()) values.set(key, read[index] ?? undefined);
+    }
+    return prefixed.map((key) => {
+      const own = tx.writes.get(key);
+      if (own === DELETED) return undefined;
+      return own ?? values.get(key);
+    });
+  }
+
+  #key(key: string): string {
+    return this.createKeyPrefix(key, this.namespace);
+  }
+
+  #client(): RedisClientType {
+    if (this.#txClient === undefined) throw new Error('the redis transaction connection is not open');
+    return this.#txClient;
+  }
 }
 
 /**
@@ -34,7 +228,7 @@ export interface RedisOptions {
 export async function openRedis(url: string, options: RedisOptions = {}): Promise<Keyv> {
   const timeoutMs = options.connectTimeoutMs ?? 5_000;
   let connected = false;
-  const store = new KeyvRedis(
+  const store = new TransactionalKeyvRedis(
     {
       url,
       disableOfflineQueue: true,
@@ -53,6 +247,7 @@ export async function openRedis(url: string, options: RedisOptions = {}): Promis
       // No `connectionTimeout`: the adapter races it against a timer it never clears, which kept every CLI command
       // alive 5 s after it finished. `openRedis` bounds the first connect itself.
     },
+    { where: redactLocation(url), lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS },
   );
   const keyv = new Keyv(store, { namespace: options.namespace, useKeyPrefix: false, throwOnErrors: true });
 
@@ -77,6 +272,7 @@ export async function openRedis(url: string, options: RedisOptions = {}): Promis
     } finally {
       clearTimeout(timer);
     }
+    await store.connectTransactions();
     connected = true;
     return keyv;
   } catch (error) {

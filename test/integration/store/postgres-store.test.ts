@@ -4,6 +4,7 @@
  * quickly instead of hanging them.
  */
 import { randomBytes } from 'node:crypto';
+import type { Keyv } from 'keyv';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InventoryEntry } from '../../../src/domain/inventory.ts';
@@ -11,8 +12,11 @@ import { ErrorCode } from '../../../src/errors.ts';
 import { openPostgres } from '../../../src/store/backends/postgres.ts';
 import { KeyvListingRepository } from '../../../src/store/keyv-repository.ts';
 import type { ListingRepository } from '../../../src/store/listing-repository.ts';
+import type { TransactionalStore } from '../../../src/store/transactional-store.ts';
 import { describeListingRepository } from '../../contract/listing-repository.contract.ts';
+import { errorOf } from '../../contract/store-builders.ts';
 import { describeWithService, postgresAvailability } from '../../helpers/services.ts';
+import { expectCommitCutMidTransaction } from './cut-commit.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -45,11 +49,19 @@ async function keysUnder(prefix: string): Promise<string[]> {
 
 describeWithService(await postgresAvailability(DATABASE_URL), 'postgres store', () => {
   describeListingRepository('postgres', async () => {
-    const keyv = await openPostgres(DATABASE_URL, { namespace: namespace() });
-    const repo = new KeyvListingRepository({ keyv, backend: 'postgres' });
+    const ns = namespace();
+    const keyv = await openPostgres(DATABASE_URL, { namespace: ns });
+    const repo = await KeyvListingRepository.open({ keyv, backend: 'postgres' });
     return {
       repo,
       keyv,
+      connect: async (options = {}) =>
+        KeyvListingRepository.open({
+          ...options,
+          keyv: await openPostgres(DATABASE_URL, { namespace: ns }),
+          backend: 'postgres',
+        }),
+      location: { url: DATABASE_URL, namespace: ns },
       cleanup: async () => {
         await keyv.clear();
         await repo.close();
@@ -80,6 +92,47 @@ describeWithService(await postgresAvailability(DATABASE_URL), 'postgres store', 
     });
   });
 
+  describe('another writer holding the store lock', () => {
+    it('waits for it while reads go on, and gives STORE_LOCKED past the lock timeout', async () => {
+      const ns = namespace();
+      const holderKeyv = await openPostgres(DATABASE_URL, { namespace: ns });
+      const patient = new KeyvListingRepository({
+        keyv: await openPostgres(DATABASE_URL, { namespace: ns }),
+        backend: 'postgres',
+      });
+      const hasty = new KeyvListingRepository({
+        keyv: await openPostgres(DATABASE_URL, { namespace: ns, lockTimeoutMs: 300 }),
+        backend: 'postgres',
+      });
+      let release = (): void => {};
+      const locked = new Promise<void>((resolve) => {
+        // The advisory lock is taken before the transaction's function runs: from here on it is held.
+        const holding = (holderKeyv.store as unknown as TransactionalStore).transaction(async () => {
+          resolve();
+          await new Promise<void>((done) => {
+            release = done;
+          });
+        });
+        void holding.catch(() => undefined);
+      });
+      try {
+        await locked;
+        const write = patient.putInventory(ENTRY);
+        const error = await errorOf(hasty.putInventory({ ...ENTRY, target: '192.0.2.2' }));
+        expect(error.code).toBe(ErrorCode.STORE_LOCKED);
+        expect(error.message).toMatch(/^postgres store \S+ is locked by another writer \(waited 0\.\d s\)/);
+        expect(await patient.listInventory()).toEqual([]);
+        release();
+        await write;
+        expect(await hasty.listInventory()).toEqual([ENTRY]);
+      } finally {
+        release();
+        await holderKeyv.clear();
+        await Promise.all([patient.close(), hasty.close(), holderKeyv.disconnect()]);
+      }
+    });
+  });
+
   describe('outage', () => {
     let proxy: TcpProxy | undefined;
     let repo: ListingRepository | undefined;
@@ -90,18 +143,26 @@ describeWithService(await postgresAvailability(DATABASE_URL), 'postgres store', 
       await proxy?.close();
     });
 
-    it('fails operations quickly while the server is away, and works again once it is back', async () => {
+    /** Opens a store in a namespace of its own through a fresh proxy to the server. */
+    async function openThroughProxy(): Promise<{ keyv: Keyv; via: TcpProxy }> {
       const target = new URL(DATABASE_URL);
-      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-      const via = new URL(DATABASE_URL);
-      via.hostname = '127.0.0.1';
-      via.port = String(proxy.port);
-      const ns = namespace();
-      const keyv = await openPostgres(via.toString(), { namespace: ns, connectTimeoutMs: 1_000 });
+      const via = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      proxy = via;
+      const url = new URL(DATABASE_URL);
+      url.hostname = '127.0.0.1';
+      url.port = String(via.port);
+      return {
+        keyv: await openPostgres(url.toString(), { namespace: namespace(), connectTimeoutMs: 1_000 }),
+        via,
+      };
+    }
+
+    it('fails operations quickly while the server is away, and works again once it is back', async () => {
+      const { keyv, via } = await openThroughProxy();
       repo = new KeyvListingRepository({ keyv, backend: 'postgres' });
       await repo.putInventory(ENTRY);
 
-      await proxy.cut();
+      await via.cut();
       const started = Date.now();
       const failure = await repo.listInventory().then(
         () => undefined,
@@ -110,7 +171,7 @@ describeWithService(await postgresAvailability(DATABASE_URL), 'postgres store', 
       expect(failure).toMatchObject({ code: ErrorCode.STORE_BACKEND_ERROR });
       expect(Date.now() - started).toBeLessThan(3_000);
 
-      await proxy.restore();
+      await via.restore();
       const deadline = Date.now() + 10_000;
       let result: unknown;
       while (Date.now() < deadline) {
@@ -119,6 +180,13 @@ describeWithService(await postgresAvailability(DATABASE_URL), 'postgres store', 
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(result).toEqual([ENTRY]);
+      await keyv.clear();
+    });
+
+    it('applies nothing of a commit cut off mid-transaction, and commits it once the server is back', async () => {
+      const { keyv, via } = await openThroughProxy();
+      repo = await KeyvListingRepository.open({ keyv, backend: 'postgres' });
+      await expectCommitCutMidTransaction({ proxy: via, keyv, repo });
       await keyv.clear();
     });
   });

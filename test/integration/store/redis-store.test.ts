@@ -10,8 +10,11 @@ import { ErrorCode } from '../../../src/errors.ts';
 import { openRedis } from '../../../src/store/backends/redis.ts';
 import { KeyvListingRepository } from '../../../src/store/keyv-repository.ts';
 import type { ListingRepository } from '../../../src/store/listing-repository.ts';
+import type { TransactionalStore } from '../../../src/store/transactional-store.ts';
 import { describeListingRepository } from '../../contract/listing-repository.contract.ts';
+import { errorOf } from '../../contract/store-builders.ts';
 import { describeWithService, redisAvailability } from '../../helpers/services.ts';
+import { expectCommitCutMidTransaction } from './cut-commit.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,10 +38,17 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
   describeListingRepository('redis', async () => {
     const ns = namespace();
     const keyv = await openRedis(REDIS_URL, { namespace: ns });
-    const repo = new KeyvListingRepository({ keyv, backend: 'redis' });
+    const repo = await KeyvListingRepository.open({ keyv, backend: 'redis' });
     return {
       repo,
       keyv,
+      connect: async (options = {}) =>
+        KeyvListingRepository.open({
+          ...options,
+          keyv: await openRedis(REDIS_URL, { namespace: ns }),
+          backend: 'redis',
+        }),
+      location: { url: REDIS_URL, namespace: ns },
       cleanup: async () => {
         await keyv.clear();
         await repo.close();
@@ -70,6 +80,56 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
       } finally {
         await repoA.close();
         await repoB.close();
+      }
+    });
+  });
+
+  describe('writers changing what a transaction read', () => {
+    it('runs the transaction again until it goes through, and gives STORE_LOCKED when they never stop', async () => {
+      const ns = namespace();
+      const keyv = await openRedis(REDIS_URL, { namespace: ns, lockTimeoutMs: 500 });
+      const store = keyv.store as unknown as TransactionalStore;
+      const other = createClient({ url: REDIS_URL });
+      await other.connect();
+      let churning = true;
+      const churn = (async () => {
+        for (let n = 0; churning; n++) {
+          await other.set(`${ns}::counter`, JSON.stringify({ value: n, expires: null }));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      let attempts = 0;
+      // Reads the counter, then takes longer than the churn's period before writing: every EXEC is aborted.
+      const slowIncrement = () =>
+        store.transaction(async () => {
+          attempts++;
+          const value = ((await keyv.get<number>('counter')) ?? 0) + 1;
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          await keyv.set('counter', value);
+          return value;
+        });
+      try {
+        const error = await errorOf(slowIncrement());
+        expect(error.code).toBe(ErrorCode.STORE_LOCKED);
+        expect(error.message).toMatch(
+          /^redis store \S+ kept being changed by other writers during this write/,
+        );
+        expect(attempts).toBeGreaterThan(3);
+
+        attempts = 0;
+        const retried = slowIncrement();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        churning = false;
+        await churn;
+        const last = await keyv.get<number>('counter');
+        expect(await retried).toBe((last ?? 0) + 1);
+        expect(attempts).toBeGreaterThan(1);
+      } finally {
+        churning = false;
+        await churn;
+        await other.close();
+        await keyv.clear();
+        await keyv.disconnect();
       }
     });
   });
@@ -110,6 +170,15 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(result).toEqual([]);
+      await keyv.clear();
+    });
+
+    it('applies nothing of a commit cut off mid-transaction, and commits it once the server is back', async () => {
+      const target = new URL(REDIS_URL);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+      const keyv = await openRedis(`redis://127.0.0.1:${proxy.port}`, { namespace: namespace() });
+      repo = await KeyvListingRepository.open({ keyv, backend: 'redis' });
+      await expectCommitCutMidTransaction({ proxy, keyv, repo });
       await keyv.clear();
     });
   });

@@ -1,9 +1,9 @@
 /**
- * SQLite durability: data survives closing and reopening, and a write that resolved survives the writer being
- * killed with SIGKILL (WAL plus synchronous=FULL). The killed writers are real child processes, so nothing is
- * flushed or closed on their way out.
+ * SQLite durability and locking: data survives closing and reopening, a write that resolved survives the writer
+ * being killed with SIGKILL (WAL plus synchronous=FULL), a writer killed inside its transaction leaves nothing of
+ * it, and another process holding the write lock delays only the writes waiting for it, never the event loop.
+ * The other processes are real child processes, so nothing is flushed or closed on their way out.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,41 +11,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/errors.ts';
 import { openStore } from '../../../src/store/open-store.ts';
-import { childCommit, childEntry, childRunId } from './sqlite-child-data.ts';
+import { errorOf } from '../../contract/store-builders.ts';
+import { type ChildExit, startTsxChild } from '../../helpers/tsx-child.ts';
+import { childCommit, childEntry, childRun, childRunId } from './sqlite-child-data.ts';
 
 const CHILD = fileURLToPath(new URL('./sqlite-child.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-interface ChildExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** Runs the child; with `killAfterCommits`, the parent SIGKILLs it once it has reported that many commits. */
-function runChild(mode: string, file: string, killAfterCommits?: number): Promise<ChildExit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, file], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (killAfterCommits !== undefined && stdout.split('\n').length - 1 >= killAfterCommits) {
-        child.kill('SIGKILL');
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+async function runChild(mode: string, file: string, killAfterCommits?: number): Promise<ChildExit> {
+  const child = startTsxChild(CHILD, [mode, file]);
+  if (killAfterCommits !== undefined) {
+    await child.waitForLine(new RegExp(`^committed ${killAfterCommits - 1}$`));
+    child.kill();
+  }
+  return child.exited;
 }
+
+const OTHER = { ...childEntry, target: '192.0.2.2' };
 
 describe('sqlite store durability', () => {
   let dir: string;
@@ -110,21 +94,26 @@ describe('sqlite store durability', () => {
     }
   });
 
-  it('replays a commit whose writer was SIGKILLed after the commit record', async () => {
+  it('leaves nothing of a commit whose writer was SIGKILLed inside it, and finds the run by its dead pid', async () => {
     const file = join(dir, 'rblwatch.sqlite');
-    const exit = await runChild('crash-mid-commit', file);
+    const exit = await runChild('kill-mid-commit', file);
     expect(exit).toMatchObject({ signal: 'SIGKILL', stderr: '' });
 
     const repo = await openStore(file);
     try {
       expect((await repo.getRun(childRunId(0)))?.status).toBe('running');
-      expect(await repo.recover('2026-11-28T12:00:00.000Z')).toEqual({
-        replayed: [childRunId(0)],
-        interrupted: [],
+      expect(await repo.listEvents()).toEqual({ events: [] });
+      expect(await repo.getStates()).toEqual(new Map());
+      expect(await repo.getDegradedZones()).toEqual(new Set());
+      expect(await repo.listInventory()).toEqual([childEntry]);
+      expect(await repo.recover(new Date().toISOString())).toEqual({
+        replayed: [],
+        interrupted: [childRunId(0)],
       });
-      expect(await repo.getRun(childRunId(0))).toEqual(childCommit(0).run);
-      expect((await repo.listEvents()).events).toHaveLength(2);
-      expect(await repo.getDegradedZones()).toEqual(new Set(['z0.example']));
+      // No leftover to get past: the next scan commits at once.
+      await repo.startRun(childRun(1));
+      await repo.commitRun(childCommit(1));
+      expect((await repo.getRun(childRunId(1)))?.status).toBe('completed');
     } finally {
       await repo.close();
     }
@@ -157,5 +146,66 @@ describe('sqlite store durability', () => {
     } finally {
       await repo.close();
     }
+  });
+
+  describe('another process holding the write lock', () => {
+    it('delays only the write waiting for it: timers tick, reads answer at once, the write lands after', {
+      timeout: 60_000,
+    }, async () => {
+      const file = join(dir, 'rblwatch.sqlite');
+      const repo = await openStore(file);
+      const holder = startTsxChild(CHILD, ['hold-lock', file, '4000']);
+      try {
+        await repo.putInventory(childEntry);
+        await holder.waitForLine(/^locked$/);
+        const ticks: number[] = [performance.now()];
+        const timer = setInterval(() => ticks.push(performance.now()), 100);
+        const started = performance.now();
+        const write = repo.putInventory(OTHER);
+
+        const reading = performance.now();
+        // The holder's uncommitted change (an empty inventory) is invisible: readers see committed data only.
+        expect(await repo.listInventory()).toEqual([childEntry]);
+        expect(performance.now() - reading).toBeLessThan(250);
+
+        await write;
+        const waited = performance.now() - started;
+        clearInterval(timer);
+        ticks.push(performance.now());
+        expect(waited).toBeGreaterThan(3_000);
+        const gaps = ticks.slice(1).map((at, index) => at - (ticks[index] ?? at));
+        expect(Math.max(...gaps)).toBeLessThan(300);
+        expect((await repo.listInventory()).map((e) => e.target)).toEqual([childEntry.target, OTHER.target]);
+        expect(await holder.exited).toMatchObject({ code: 0 });
+      } finally {
+        holder.kill();
+        await repo.close();
+      }
+    });
+
+    it('fails with STORE_LOCKED once the lock timeout has passed, changing nothing', {
+      timeout: 60_000,
+    }, async () => {
+      const file = join(dir, 'rblwatch.sqlite');
+      const repo = await openStore(file, { lockTimeoutMs: 1_000 });
+      const holder = startTsxChild(CHILD, ['hold-lock', file, '10000']);
+      try {
+        await repo.putInventory(childEntry);
+        await holder.waitForLine(/^locked$/);
+        const error = await errorOf(repo.putInventory(OTHER));
+        expect(error.code).toBe(ErrorCode.STORE_LOCKED);
+        expect(error.message).toMatch(
+          /^sqlite store \S+rblwatch\.sqlite is locked by another process \(waited 1(\.\d)? s\); nothing was changed$/,
+        );
+      } finally {
+        holder.kill();
+      }
+      await holder.exited;
+      try {
+        expect(await repo.listInventory()).toEqual([childEntry]);
+      } finally {
+        await repo.close();
+      }
+    });
   });
 });
