@@ -24,6 +24,11 @@ export const ErrorCode = {
   STORE_CURSOR_INVALID: 'STORE_CURSOR_INVALID',
   /** A value handed to the store breaks the port's contract (a commit whose run is not completed, ...). */
   STORE_INVALID_INPUT: 'STORE_INVALID_INPUT',
+  /**
+   * The store lost its identity marker while this process was using it (a flushed Redis, a deleted file, another
+   * database behind the same URL): its history is gone, which is an alarm, never a clean start.
+   */
+  STORE_RESET: 'STORE_RESET',
   /** The store was used after `close()`. */
   STORE_CLOSED: 'STORE_CLOSED',
   /**

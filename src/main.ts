@@ -9,9 +9,10 @@ import { probeZones } from './checks/run-check.ts';
 import type { CommandServices } from './command-api/command.ts';
 import { createZoneService } from './command-api/zone-service.ts';
 import { type AppConfig, loadConfig } from './config/app-config.ts';
-import { parseResolverAddress } from './dns/resolver-address.ts';
+import { formatResolverAddress, parseResolverAddress } from './dns/resolver-address.ts';
 import { UdpResolver } from './dns/udp-resolver.ts';
 import type { CheckResult } from './domain/check-result.ts';
+import { AppError, ErrorCode } from './errors.ts';
 import { createMetrics, type ScanMetrics } from './http/metrics.ts';
 import type { Logger } from './log.ts';
 import type { ListingRepository } from './store/listing-repository.ts';
@@ -84,6 +85,11 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
     catalog,
     metrics,
     async scan(options = {}) {
+      await checkIdentity(repo);
+      // Another process may have died mid-scan since the last look; its run is marked interrupted now, not at the
+      // next start (cheap: reads only, unless something is due).
+      const recovered = await repo.recover(new Date().toISOString());
+      if (recovered.replayed.length + recovered.interrupted.length > 0) log.warn(recovered, 'recovered runs');
       const inventory = await repo.listInventory();
       metrics.setInventory(inventory.length, catalog.zones.length);
       if (inventory.length === 0) {
@@ -98,11 +104,16 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
         inventory: async () => inventory,
         publisher: options.publisher ? combine(publisher, options.publisher) : publisher,
         zoneIntervals,
+        servers: servers.map(formatResolverAddress),
         onResult: (result: CheckResult) => metrics.recordLookup(result.zone, result.status, result.reason),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       };
       const outcome = await runScan(deps, options.signal);
       metrics.recordScan(outcome.run);
+      if (config.historyKeepMs !== undefined && outcome.run.status === 'completed') {
+        const pruned = await repo.prune(new Date(Date.now() - config.historyKeepMs).toISOString());
+        if (pruned.runs > 0) log.info(pruned, 'pruned history older than history.keep');
+      }
       metrics.recordEvents(outcome.events);
       // The listings gauge changes only with events (or on the first scan of this process): no store read otherwise.
       if (outcome.events.length === 0 && listingsKnown) return outcome;
@@ -121,6 +132,24 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
       await repo.close();
     },
   };
+}
+
+/**
+ * Fails when the store is not the one opened: its identity marker is gone or different (a flushed Redis, a replaced
+ * database). Carrying on would treat an empty store as a clean start: every listing forgotten, open pages never
+ * resolved, the next scan's listings announced as new.
+ */
+async function checkIdentity(repo: ListingRepository): Promise<void> {
+  const opened = repo.identity;
+  if (opened === undefined) return;
+  const now = await repo.getIdentity();
+  if (now?.id === opened.id) return;
+  throw new AppError(
+    ErrorCode.STORE_RESET,
+    `the ${repo.backend} store was reset while rblwatch was running (its identity marker ${opened.id}, created ` +
+      `${opened.createdAt}, is ${now ? `replaced by ${now.id}` : 'gone'}): its history and open pages are lost; ` +
+      'nothing more is scanned until rblwatch is restarted on purpose',
+  );
 }
 
 /** The ports chat commands (and the CLI's `mute`/`unmute`/`mutes`) run against. */

@@ -10,7 +10,7 @@ import type { Notifier } from './notifiers/notifier.ts';
 import { createOutbox, type Outbox, type RetryPolicy } from './outbox.ts';
 import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
 import type { Route } from './route.ts';
-import { listingOfKey, pageOf, parsePage, routeAlerts } from './route-alerts.ts';
+import { isResolve, listingOfKey, pageOf, parsePage, routeAlerts } from './route-alerts.ts';
 
 export interface AlertingOptions {
   readonly repo: ListingRepository;
@@ -44,6 +44,11 @@ export interface Alerting extends EventPublisher {
   scanFailed(run: ScanRun): Promise<void>;
   /** Routes arbitrary alerts (tests, notices); returns the items queued. */
   route(alerts: readonly Alert[]): Promise<OutboxItem[]>;
+  /**
+   * The open pages as last read from the store (`<destination>|<dedup key>`), kept in memory: what a store that
+   * was reset under a running process can no longer tell.
+   */
+  knownPages(): readonly string[];
 }
 
 /** Events read per page while catching up. */
@@ -53,6 +58,12 @@ export function createAlerting(options: AlertingOptions): Alerting {
   const { repo, log } = options;
   const clock = options.clock ?? (() => new Date());
   const store = repo.alerts;
+  let lastPages: readonly string[] = [];
+  const readPages = async (): Promise<string[]> => {
+    const pages = await store.listPages();
+    lastPages = pages;
+    return pages;
+  };
 
   const outbox: Outbox = createOutbox({
     store,
@@ -69,14 +80,14 @@ export function createAlerting(options: AlertingOptions): Alerting {
   async function route(alerts: readonly Alert[]): Promise<OutboxItem[]> {
     if (alerts.length === 0) return [];
     const now = clock();
-    const resolves = alerts.some((alert) => alert.kind === 'delisted' || alert.kind === 'zone-recovered');
+    const resolves = alerts.some(isResolve);
     const routed = routeAlerts(alerts, {
       routes: options.routes,
       modes: options.modes,
       mutes: await store.listMutes(now),
       now,
       groupWindowMs: options.groupWindowMs,
-      ...(resolves ? { openPages: new Set(await store.listPages()) } : {}),
+      ...(resolves ? { openPages: new Set(await readPages()) } : {}),
     });
     for (const alert of routed.muted)
       log.info({ alert: alert.id }, `muted: ${alert.kind} ${alert.target ?? alert.zone}`);
@@ -155,7 +166,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
    * resolve them (pagers only; chat is not told it was "delisted", since nobody checked).
    */
   async function closeUnwatched(runId: string, inventoryOf: InventoryReader): Promise<void> {
-    const pages = await store.listPages();
+    const pages = await readPages();
     if (pages.length === 0) return;
     const inventory = await inventoryOf();
     const now = clock().toISOString();
@@ -225,7 +236,9 @@ export function createAlerting(options: AlertingOptions): Alerting {
     async open() {
       await outbox.load();
       await catchUp();
+      await readPages();
     },
+    knownPages: () => lastPages,
     async publish(events, run) {
       try {
         if (behind) await catchUp();

@@ -80,6 +80,11 @@ const notices: ReadonlySet<string> = new Set([
 /** Alerts that close the page of an earlier alert. */
 const resolves: ReadonlySet<string> = new Set(['delisted', 'zone-recovered', 'resolver-recovered']);
 
+/** Whether an alert closes a page (a delisting, a recovery). */
+export function isResolve(alert: Alert): boolean {
+  return resolves.has(alert.kind);
+}
+
 function destinationsFor(context: RoutingContext, alert: Alert): string[] {
   const names = new Set<string>();
   for (const route of context.routes) {

@@ -20,6 +20,7 @@ export interface ServeHealth {
   tickSkipped(reason: string): void;
   /** Raises or (with `undefined`) clears a standing alarm. */
   setAlarm(name: string, detail: string | undefined): void;
+  hasAlarm(name: string): boolean;
   report(): HealthReport;
 }
 
@@ -51,6 +52,9 @@ export function createServeHealth(clock: () => Date = () => new Date()): ServeHe
     setAlarm(name, detail) {
       if (detail === undefined) alarms.delete(name);
       else alarms.set(name, detail);
+    },
+    hasAlarm(name) {
+      return alarms.has(name);
     },
     report() {
       const problems: string[] = [...alarms.values()];

@@ -117,6 +117,34 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       );
     }
 
+    /** Once per process: the alarm stands until a restart, and one notice says so. */
+    const raiseStoreReset = async (message: string): Promise<void> => {
+      if (health.hasAlarm('store-reset')) return;
+      health.setAlarm('store-reset', message);
+      const pages = alerting.knownPages();
+      const at = new Date().toISOString();
+      try {
+        await alerting.route([
+          {
+            id: `store-reset:${at}`,
+            kind: 'store-reset',
+            at,
+            severity: 'critical',
+            codes: [],
+            meanings: [],
+            txt: [],
+            detail:
+              pages.length === 0
+                ? message
+                : `${message}. ${pages.length} page(s) were open and may need closing by hand: ` +
+                  pages.slice(0, 20).join(', '),
+          },
+        ]);
+      } catch (routeError) {
+        log.error({ err: routeError }, 'could not queue the store-reset notice');
+      }
+    };
+
     step = 'the scheduler';
     const scans = createScanScheduler({
       schedule: config.schedule.cron,
@@ -142,6 +170,9 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
           );
         } catch (error) {
           health.scanErrored(error);
+          if (error instanceof AppError && error.code === ErrorCode.STORE_RESET) {
+            await raiseStoreReset(error.message);
+          }
           throw error;
         }
       },

@@ -124,6 +124,11 @@ async function scanOnce(
       }
     }
     if (run.status === 'interrupted') return ExitCode.interrupted;
+    if (run.status === 'failed') {
+      // Nothing was decided (the resolver answered nothing usable): a cron job must see it, not a clean run.
+      io.stderr.write(`rblwatch: scan failed: ${printable(run.error ?? 'unknown reason')}\n`);
+      return ExitCode.unavailable;
+    }
     return ExitCode.ok;
   } finally {
     process.off('SIGINT', onSignal);

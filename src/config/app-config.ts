@@ -15,6 +15,7 @@
  * policy: { listAfter: 1, delistAfter: 2, massListingShare: 0.5, massListingMinTargets: 20 }
  * dns: { timeoutMs: 2000, retries: 2, concurrency: 100 }                                     RBLWATCH_DNS_*
  * zoneIntervals: { b.barracudacentral.org: 6h }   # minimum time between lookups on a zone (30m, 6h, 1d)
+ * history: { keep: 400d }                        # prune runs and events older than this (default: keep all)
  * http: { port: 9465, host: 127.0.0.1 }  # /metrics and /healthz; off without a port        RBLWATCH_HTTP_PORT
  * targets:
  *   - 203.0.113.7
@@ -108,6 +109,8 @@ export interface AppConfig {
   readonly zoneIntervalsMs: Readonly<Record<string, number>>;
   /** `undefined` when no port is configured: the HTTP server is off. */
   readonly http: HttpConfig | undefined;
+  /** How long runs and events are kept, ms (`history.keep`); `undefined` keeps everything (the default). */
+  readonly historyKeepMs: number | undefined;
   /** The file's targets, canonical, in file order, exact repeats dropped (`source: 'config'`). */
   readonly targets: readonly InventoryEntry[];
   /** From `RBLWATCH_SPAMHAUS_DQS_KEY` only; format-checked, never printed. */
@@ -147,6 +150,9 @@ export const configDefaults = Object.freeze({
   httpHost: '127.0.0.1',
   dns: Object.freeze({ timeoutMs: 2000, retries: 2, concurrency: 100 }),
 });
+
+/** Shortest `history.keep`: less would prune the listings a delisting is about to be paired with. */
+const MIN_HISTORY_KEEP_MS = 86_400_000;
 
 /** Longest `zoneIntervals` value; longer would mean a zone is effectively never checked. */
 const MAX_ZONE_INTERVAL_MS = 30 * 86_400_000;
@@ -242,6 +248,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
     },
     zoneIntervalsMs,
     http: port === undefined ? undefined : { port, host: data.http?.host ?? configDefaults.httpHost },
+    historyKeepMs: data.history?.keep ?? undefined,
     targets,
     spamhausDqsKey: fromEnv.dqsKey,
     alerts,
@@ -423,6 +430,24 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
     retries: wholeNumber(0, 10).nullish(),
     concurrency: wholeNumber(1, 4096).nullish(),
   };
+  const historyShape = {
+    keep: z
+      .string({ error: expected('a duration such as 400d, or "forever"') })
+      .transform((value, ctx) => {
+        if (value.trim() === 'forever') return undefined;
+        const ms = parseDuration(value);
+        if (ms !== undefined && ms >= MIN_HISTORY_KEEP_MS) return ms;
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            ms === undefined
+              ? `${JSON.stringify(value)} is not a duration: use a number and a unit (h, d), e.g. 400d, or "forever"`
+              : `${JSON.stringify(value)} is too short: keep at least 1d of history`,
+        });
+        return z.NEVER;
+      })
+      .nullish(),
+  };
   const httpShape = {
     port: wholeNumber(1, 65_535).nullish(),
     host: z
@@ -533,6 +558,7 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
       { error: expected('a mapping of zone: duration') },
     ),
     http: z.strictObject(httpShape, { error: expected('a mapping') }),
+    history: z.strictObject(historyShape, { error: expected('a mapping') }),
     targets: z.array(target, { error: expected('a list of targets') }),
     ...alerting.shapes,
   };
@@ -548,6 +574,7 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
       dns: topShape.dns.nullish(),
       zoneIntervals: topShape.zoneIntervals.nullish(),
       http: topShape.http.nullish(),
+      history: topShape.history.nullish(),
       targets: topShape.targets.nullish(),
       destinations: topShape.destinations.nullish(),
       routes: topShape.routes.nullish(),
@@ -566,6 +593,7 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
     ['policy', Object.keys(policyShape)],
     ['dns', Object.keys(dnsShape)],
     ['http', Object.keys(httpShape)],
+    ['history', Object.keys(historyShape)],
     ['targets[]', Object.keys(targetShape)],
     ['targets[].labels', ['owner', 'team', 'customer', 'tags']],
     ...alerting.allowedKeys,

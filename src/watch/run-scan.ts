@@ -8,7 +8,7 @@ import type { ListingEvent, ListingPolicy } from '../domain/listing.ts';
 import { type ScanRun, startedRun } from '../domain/scan-run.ts';
 import type { Zone } from '../domain/zone.ts';
 import { countTargetsByKind, expandEntries } from '../inventory/inventory.ts';
-import type { ListingRepository } from '../store/listing-repository.ts';
+import type { ListingRepository, ResolverAlarm } from '../store/listing-repository.ts';
 
 /** Where decided events go once they are stored: the alert router (and the log). */
 export interface EventPublisher {
@@ -32,6 +32,8 @@ export interface ScanDependencies {
   readonly zoneIntervals?: ReadonlyMap<string, number>;
   /** Called for every lookup result (metrics); must be cheap. */
   readonly onResult?: (result: CheckResult) => void;
+  /** The resolvers asked (`host:port`), to name them when they are down or unusable. */
+  readonly servers?: readonly string[];
   /** Progress: lookups done so far and the expected total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -93,86 +95,121 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
     const probe: ZoneProbe =
       entries.length === 0
         ? { zones: new Map(), resolver: { status: 'ok', detail: '' } }
-        : await probeZones(due, deps.resolver);
+        : await probeZones(due, deps.resolver, {
+            ...(signal ? { signal } : {}),
+            ...(deps.servers ? { servers: deps.servers } : {}),
+          });
     const health = probe.zones;
     const zoneHealth = due.map((zone) => health.get(zone.zone)).filter((h): h is ZoneHealthReport => !!h);
-    const [previous, degradedZones] = await Promise.all([
+    const [previous, degradedZones, resolverAlarm] = await Promise.all([
       deps.repo.getStates(),
       deps.repo.getDegradedZones(),
+      deps.repo.getResolverAlarm(),
     ]);
+    if (probe.resolver.status !== 'ok') {
+      outcome = await recordResolverOutage(deps, {
+        base,
+        probe,
+        zoneHealth,
+        entries,
+        due,
+        alarm: resolverAlarm,
+        endedAt: clock().toISOString(),
+      });
+      outcome = { ...outcome, skippedZones: skipped };
+    } else {
+      const newTargets = new Set<string>();
+      const firstScanned = entries.filter((entry) => !entry.firstScannedAt).map((entry) => entry.target);
+      const firstScannedSet = new Set(firstScanned);
+      let targets = 0;
+      const items = (function* () {
+        for (const { target, entry } of expandEntries(entries)) {
+          targets++;
+          if (firstScannedSet.has(entry.target)) newTargets.add(target.value);
+          yield { target };
+        }
+      })();
 
-    const newTargets = new Set<string>();
-    const firstScanned = entries.filter((entry) => !entry.firstScannedAt).map((entry) => entry.target);
-    const firstScannedSet = new Set(firstScanned);
-    let targets = 0;
-    const items = (function* () {
-      for (const { target, entry } of expandEntries(entries)) {
-        targets++;
-        if (firstScannedSet.has(entry.target)) newTargets.add(target.value);
-        yield { target };
+      const severities = new Map(due.map((zone) => [zone.zone, zone.severity]));
+      const decider = createDecider({
+        runId,
+        at: started.toISOString(),
+        policy: deps.policy,
+        previous,
+        newTargets,
+        degradedZones,
+        health,
+        severityOf: (zone) => severities.get(zone) ?? 'major',
+      });
+      const counts = { lookups: 0, listed: 0, clean: 0, unknown: 0 };
+      const unknownByReason: Record<string, number> = {};
+      const total = countLookups(countTargetsByKind(entries), due);
+      for await (const batch of streamChecks(items, {
+        resolver: deps.resolver,
+        zones: due,
+        health: probe,
+        concurrency: deps.concurrency,
+        ...(signal ? { signal } : {}),
+      })) {
+        for (const result of batch) {
+          counts.lookups++;
+          counts[result.status]++;
+          if (result.reason) unknownByReason[result.reason] = (unknownByReason[result.reason] ?? 0) + 1;
+          decider.add(result);
+          deps.onResult?.(result);
+        }
+        deps.onProgress?.(counts.lookups, total);
       }
-    })();
 
-    const severities = new Map(due.map((zone) => [zone.zone, zone.severity]));
-    const decider = createDecider({
-      runId,
-      at: started.toISOString(),
-      policy: deps.policy,
-      previous,
-      newTargets,
-      degradedZones,
-      health,
-      severityOf: (zone) => severities.get(zone) ?? 'major',
-    });
-    const counts = { lookups: 0, listed: 0, clean: 0, unknown: 0 };
-    const unknownByReason: Record<string, number> = {};
-    const total = countLookups(countTargetsByKind(entries), due);
-    for await (const batch of streamChecks(items, {
-      resolver: deps.resolver,
-      zones: due,
-      health: probe,
-      concurrency: deps.concurrency,
-      ...(signal ? { signal } : {}),
-    })) {
-      for (const result of batch) {
-        counts.lookups++;
-        counts[result.status]++;
-        if (result.reason) unknownByReason[result.reason] = (unknownByReason[result.reason] ?? 0) + 1;
-        decider.add(result);
-        deps.onResult?.(result);
+      const summary = { ...counts, targets, unknownByReason, zoneHealth };
+      if (signal?.aborted) {
+        const run: ScanRun = {
+          ...base,
+          ...summary,
+          status: 'interrupted',
+          endedAt: clock().toISOString(),
+          error: 'interrupted: stopped before the scan finished; nothing was decided',
+        };
+        await deps.repo.endRun(run);
+        return { run, events: [], skippedZones: skipped };
       }
-      deps.onProgress?.(counts.lookups, total);
-    }
-
-    const summary = { ...counts, targets, unknownByReason, zoneHealth };
-    if (signal?.aborted) {
+      const decision = decider.finish();
+      // The resolver answers again after an outage: that is news first, and it closes the outage's page.
+      const events = resolverAlarm
+        ? [
+            resolverEvent(runId, 0, 'resolver-recovered', base.startedAt, recoveredDetail(resolverAlarm)),
+            ...decision.events,
+          ]
+        : decision.events;
       const run: ScanRun = {
         ...base,
         ...summary,
+        status: 'completed',
+        endedAt: clock().toISOString(),
+        events: events.length,
+      };
+      await deps.repo.commitRun({
+        run,
+        events,
+        states: [...decision.states],
+        degradedZones: [...decision.degradedZones],
+        firstScanned,
+        ...(resolverAlarm ? { resolver: null } : {}),
+      });
+      outcome = { run, events, skippedZones: skipped };
+    }
+  } catch (error) {
+    if (signal?.aborted) {
+      // Stopped while probing: an interruption, not a failure anyone must be told about.
+      const run: ScanRun = {
+        ...base,
         status: 'interrupted',
         endedAt: clock().toISOString(),
         error: 'interrupted: stopped before the scan finished; nothing was decided',
       };
       await deps.repo.endRun(run);
-      return { run, events: [], skippedZones: skipped };
+      return { run, events: [], skippedZones: [] };
     }
-    const decision = decider.finish();
-    const run: ScanRun = {
-      ...base,
-      ...summary,
-      status: 'completed',
-      endedAt: clock().toISOString(),
-      events: decision.events.length,
-    };
-    await deps.repo.commitRun({
-      run,
-      events: decision.events,
-      states: [...decision.states],
-      degradedZones: [...decision.degradedZones],
-      firstScanned,
-    });
-    outcome = { run, events: decision.events, skippedZones: skipped };
-  } catch (error) {
     const run: ScanRun = {
       ...base,
       status: 'failed',
@@ -187,4 +224,77 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
   // Published after the commit, outside the failure path: the run is stored as completed whatever a publisher does.
   await deps.publisher.publish(outcome.events, outcome.run);
   return outcome;
+}
+
+/** A resolver event: no target, no zone (the outage covers every list). */
+function resolverEvent(
+  runId: string,
+  n: number,
+  kind: 'resolver-down' | 'resolver-recovered',
+  at: string,
+  detail: string,
+): ListingEvent {
+  return {
+    // Sequence 0 sorts before the decider's events (1, 2, ...) of the same run.
+    id: `${runId}:${String(n).padStart(6, '0')}`,
+    kind,
+    at,
+    runId,
+    zone: '',
+    severity: 'critical',
+    codes: [],
+    meanings: [],
+    txt: [],
+    detail,
+  };
+}
+
+function recoveredDetail(alarm: ResolverAlarm): string {
+  return `the resolver answers the lists again (unusable since ${alarm.downSince}: ${alarm.detail})`;
+}
+
+/**
+ * A scan whose resolver is down or unusable decides nothing: no listing changes, no per-zone events. The run is
+ * recorded as failed with the resolver's reason, and the outage is one `resolver-down` event, raised by the first
+ * such scan only (the alarm stays in the store until a scan gets answers again).
+ */
+async function recordResolverOutage(
+  deps: ScanDependencies,
+  context: {
+    readonly base: ScanRun;
+    readonly probe: ZoneProbe;
+    readonly zoneHealth: readonly ZoneHealthReport[];
+    readonly entries: readonly InventoryEntry[];
+    readonly due: readonly Zone[];
+    readonly alarm: ResolverAlarm | undefined;
+    readonly endedAt: string;
+  },
+): Promise<ScanOutcome> {
+  const { base, probe, alarm } = context;
+  const detail = probe.resolver.detail;
+  const reason = probe.resolver.status === 'down' ? 'resolver-down' : 'resolver-unusable';
+  const counts = countTargetsByKind(context.entries);
+  const total = countLookups(counts, context.due);
+  const events = alarm ? [] : [resolverEvent(base.id, 1, 'resolver-down', base.startedAt, detail)];
+  const run: ScanRun = {
+    ...base,
+    status: 'failed',
+    endedAt: context.endedAt,
+    targets: counts.ip4 + counts.ip6 + counts.domain,
+    lookups: 0,
+    unknown: total,
+    unknownByReason: total > 0 ? { [reason]: total } : {},
+    zoneHealth: context.zoneHealth,
+    events: events.length,
+    error: `${reason}: ${detail}`,
+  };
+  await deps.repo.commitRun({
+    run,
+    events,
+    states: [],
+    degradedZones: [],
+    firstScanned: [],
+    resolver: { downSince: alarm?.downSince ?? base.startedAt, detail },
+  });
+  return { run, events, skippedZones: [] };
 }

@@ -371,10 +371,18 @@ describe('loadConfig: ${VAR} expansion', () => {
 });
 
 describe('loadConfig: refusing bad files', () => {
+  it('reads history.keep as a duration, forever by default, and refuses a bad or too short one', async () => {
+    expect((await loadText('targets: []\n')).historyKeepMs).toBeUndefined();
+    expect((await loadText('history: { keep: 400d }\n')).historyKeepMs).toBe(400 * 86_400_000);
+    expect((await loadText('history: { keep: forever }\n')).historyKeepMs).toBeUndefined();
+    expect(await failure(loadText('history: { keep: 30 }\n'))).toContain('history.keep');
+    expect(await failure(loadText('history: { keep: 2h }\n'))).toContain('keep at least 1d of history');
+  });
+
   it('refuses unknown keys at the top level, listing the allowed ones', async () => {
     expect(await failure(loadText('stor: ./x.sqlite\n'))).toBe(
       'rblwatch.yml: stor: unknown key (expected one of: store, resolvers, zones, schedule, jitterSeconds, ' +
-        'timezone, policy, dns, zoneIntervals, http, targets, destinations, routes, alerts, chat, reports)',
+        'timezone, policy, dns, zoneIntervals, http, history, targets, destinations, routes, alerts, chat, reports)',
     );
   });
 
