@@ -29,6 +29,8 @@ export const ErrorCode = {
    * database behind the same URL): its history is gone, which is an alarm, never a clean start.
    */
   STORE_RESET: 'STORE_RESET',
+  /** A store operation got no answer within its deadline (a stopped or overloaded server). */
+  STORE_TIMEOUT: 'STORE_TIMEOUT',
   /** The store was used after `close()`. */
   STORE_CLOSED: 'STORE_CLOSED',
   /**

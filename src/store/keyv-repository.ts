@@ -114,6 +114,11 @@ export interface KeyvListingRepositoryOptions {
   readonly clock?: () => Date;
   /** Whether a process of this host with this pid exists (default: `process.kill(pid, 0)`). */
   readonly isAlive?: (pid: number) => boolean;
+  /**
+   * Longest any one operation may take before it fails with `STORE_TIMEOUT` (default 20 000 ms): a frozen server
+   * must fail a scan visibly, not hang it. Longer than the lock wait, so a locked store reports `STORE_LOCKED`.
+   */
+  readonly operationTimeoutMs?: number;
 }
 
 /** A process as a run's owner names it (see {@link RunOwner}). */
@@ -183,6 +188,7 @@ export class KeyvListingRepository implements ListingRepository {
   readonly alerts: AlertStore;
   readonly #keyv: Keyv;
   readonly #store: TransactionalStore;
+  readonly #operationTimeoutMs: number;
   readonly #owner: ProcessIdentity;
   readonly #leaseMs: number;
   readonly #clock: () => Date;
@@ -220,6 +226,7 @@ export class KeyvListingRepository implements ListingRepository {
   /** A repository without an established identity (`identity` stays undefined); {@link open} is the usual way. */
   constructor(options: KeyvListingRepositoryOptions) {
     this.backend = options.backend;
+    this.#operationTimeoutMs = options.operationTimeoutMs ?? 20_000;
     this.#keyv = options.keyv;
     if (!isTransactionalStore(this.#keyv.store)) {
       throw new AppError(
@@ -849,8 +856,22 @@ export class KeyvListingRepository implements ListingRepository {
     // Writes queued before close() still run; nothing runs once the backend is being disconnected.
     if (this.#closed) throw this.#closedError(name);
     this.#throwPendingError(name);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await fn();
+      const result = await Promise.race([
+        fn(),
+        new Promise<never>((_, reject) => {
+          const ms = this.#operationTimeoutMs;
+          timer = setTimeout(() => {
+            reject(
+              new AppError(
+                ErrorCode.STORE_TIMEOUT,
+                `${this.backend} store: ${name} got no answer within ${ms / 1000} s (is the server stopped or overloaded?)`,
+              ),
+            );
+          }, ms);
+        }),
+      ]);
       // An error emitted without being thrown (an adapter that only reports) still fails the operation.
       this.#throwPendingError(name);
       return result;
@@ -859,6 +880,8 @@ export class KeyvListingRepository implements ListingRepository {
       this.#pendingError = undefined;
       if (error instanceof AppError) throw error;
       throw this.#backendError(name, error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

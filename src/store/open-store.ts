@@ -28,6 +28,8 @@ export interface OpenStoreOptions {
    * store lock, Redis data that keeps changing) before it fails with `STORE_LOCKED` (default 10 000 ms).
    */
   readonly lockTimeoutMs?: number;
+  /** Longest one operation may take before it fails with `STORE_TIMEOUT` (default 20 000 ms). */
+  readonly operationTimeoutMs?: number;
 }
 
 /** What a backend is opened with. */
@@ -142,5 +144,9 @@ export async function openStore(
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
   });
-  return KeyvListingRepository.open({ keyv, backend: backend.name });
+  return KeyvListingRepository.open({
+    keyv,
+    backend: backend.name,
+    ...(options.operationTimeoutMs === undefined ? {} : { operationTimeoutMs: options.operationTimeoutMs }),
+  });
 }

@@ -173,6 +173,26 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
       await keyv.clear();
     });
 
+    it('fails an operation on a frozen server at its deadline, and works again once it answers', async () => {
+      const target = new URL(REDIS_URL);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+      const keyv = await openRedis(`redis://127.0.0.1:${proxy.port}`, { namespace: namespace() });
+      repo = new KeyvListingRepository({ keyv, backend: 'redis', operationTimeoutMs: 300 });
+      await repo.listInventory();
+      proxy.freeze();
+      const failure = await repo.listInventory().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ code: ErrorCode.STORE_TIMEOUT });
+      expect(String((failure as Error).message)).toContain('got no answer within 0.3 s');
+      proxy.thaw();
+      await expect
+        .poll(() => repo?.listInventory().catch((error: unknown) => error), { timeout: 10_000 })
+        .toEqual([]);
+      await keyv.clear();
+    });
+
     it('applies nothing of a commit cut off mid-transaction, and commits it once the server is back', async () => {
       const target = new URL(REDIS_URL);
       proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });

@@ -10,11 +10,16 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
   restore(): Promise<void>;
+  /** Keeps every connection open but passes nothing either way (a server stopped with SIGSTOP). */
+  freeze(): void;
+  /** Passes data again, what was held back first. */
+  thaw(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let frozen = false;
   const track = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -27,6 +32,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       track(upstream);
       client.pipe(upstream);
       upstream.pipe(client);
+      if (frozen) {
+        client.pause();
+        upstream.pause();
+      }
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -59,6 +68,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       server = createServer();
       await listen(server, port);
       listening = true;
+    },
+    freeze() {
+      frozen = true;
+      for (const socket of sockets) socket.pause();
+    },
+    thaw() {
+      frozen = false;
+      for (const socket of sockets) socket.resume();
     },
     async close() {
       if (listening) await stop(server);
