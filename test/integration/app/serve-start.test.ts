@@ -99,7 +99,7 @@ describe('serve start-up failures', () => {
 
 describeWithService(await redisAvailability(), 'serve start-up failures on Redis', () => {
   it('a taken HTTP port with a Redis store exits at once instead of hanging', async () => {
-    const config = await configWith('redis', `redis://127.0.0.1:6379/0`);
+    const config = await configWith('redis', `redis://127.0.0.1:6379/8`);
     const result = await runCli(['serve', '--config', config], { timeoutMs: 20_000 });
     expect(result.code, result.stderr).toBe(69);
     expectOneLineReason(result.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`));
