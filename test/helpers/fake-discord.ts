@@ -86,8 +86,13 @@ export interface InteractionRecord {
   readonly id: string;
   readonly token: string;
   readonly type: 2 | 4;
-  /** Callback bodies (`{type, data}`), in order; more than one is refused with 400. */
-  readonly callbacks: { type: number; data?: Record<string, unknown> }[];
+  /**
+   * Callback bodies (`{type, data}`), in order, with the milliseconds since the interaction was sent (Discord
+   * expires an interaction not answered within 3 s); more than one is refused with 400.
+   */
+  readonly callbacks: { type: number; data?: Record<string, unknown>; afterMs: number }[];
+  /** `performance.now()` when the interaction was sent. */
+  readonly sentAt: number;
   /** The original response message as it stands (after edits); absent before a callback. */
   original?: { body: Record<string, unknown>; flags: number; deferred: boolean; deleted: boolean };
   readonly edits: Record<string, unknown>[];
@@ -513,7 +518,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const callback = asRecord(body);
     const type = Number(callback.type);
     const data = callback.data === undefined ? undefined : asRecord(callback.data);
-    record.callbacks.push({ type, ...(data ? { data } : {}) });
+    record.callbacks.push({ type, ...(data ? { data } : {}), afterMs: performance.now() - record.sentAt });
     const flags = typeof data?.flags === 'number' ? data.flags : 0;
     if (type === 4) record.original = { body: data ?? {}, flags, deferred: false, deleted: false };
     if (type === 5) record.original = { body: {}, flags, deferred: true, deleted: false };
@@ -822,6 +827,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       token: interactionToken,
       type,
       callbacks: [],
+      sentAt: performance.now(),
       edits: [],
       followups: [],
     };

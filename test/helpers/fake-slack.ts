@@ -39,6 +39,8 @@ export interface FakeResponse {
 export interface FakeAck {
   readonly envelope_id: string;
   readonly payload: unknown;
+  /** Milliseconds from sending the envelope to this ack (Slack wants it within 3 s). */
+  readonly afterMs: number;
 }
 
 /**
@@ -322,7 +324,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       ws.on('message', (data) => {
         try {
           const frame = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
-          if (frame.envelope_id) acks.push({ envelope_id: frame.envelope_id, payload: frame.payload ?? {} });
+          if (frame.envelope_id) {
+            const sent = envelopeSentAt.get(frame.envelope_id) ?? performance.now();
+            acks.push({
+              envelope_id: frame.envelope_id,
+              payload: frame.payload ?? {},
+              afterMs: performance.now() - sent,
+            });
+          }
         } catch {
           // not JSON: ignore, like Slack would drop it
         }
@@ -375,8 +384,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     socket.send(JSON.stringify(frame));
   };
 
+  const envelopeSentAt = new Map<string, number>();
   const sendEnvelope = (type: string, payload: unknown): string => {
     const envelopeId = randomUUID();
+    envelopeSentAt.set(envelopeId, performance.now());
     sendFrame({ envelope_id: envelopeId, type, payload, accepts_response_payload: true });
     return envelopeId;
   };
