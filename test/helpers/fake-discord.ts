@@ -86,11 +86,13 @@ export interface InteractionRecord {
   readonly id: string;
   readonly token: string;
   readonly type: 2 | 4;
+  /** Callback bodies (`{type, data}`), in order; more than one is refused with 400. */
+  readonly callbacks: { type: number; data?: Record<string, unknown> }[];
   /**
-   * Callback bodies (`{type, data}`), in order, with the milliseconds since the interaction was sent (Discord
-   * expires an interaction not answered within 3 s); more than one is refused with 400.
+   * For each callback, milliseconds since the interaction was sent: Discord expires an interaction that is not
+   * answered within 3 s.
    */
-  readonly callbacks: { type: number; data?: Record<string, unknown>; afterMs: number }[];
+  readonly callbackAfterMs: number[];
   /** `performance.now()` when the interaction was sent. */
   readonly sentAt: number;
   /** The original response message as it stands (after edits); absent before a callback. */
@@ -518,7 +520,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const callback = asRecord(body);
     const type = Number(callback.type);
     const data = callback.data === undefined ? undefined : asRecord(callback.data);
-    record.callbacks.push({ type, ...(data ? { data } : {}), afterMs: performance.now() - record.sentAt });
+    record.callbacks.push({ type, ...(data ? { data } : {}) });
+    record.callbackAfterMs.push(performance.now() - record.sentAt);
     const flags = typeof data?.flags === 'number' ? data.flags : 0;
     if (type === 4) record.original = { body: data ?? {}, flags, deferred: false, deleted: false };
     if (type === 5) record.original = { body: {}, flags, deferred: true, deleted: false };
@@ -827,6 +830,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       token: interactionToken,
       type,
       callbacks: [],
+      callbackAfterMs: [],
       sentAt: performance.now(),
       edits: [],
       followups: [],

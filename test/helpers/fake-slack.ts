@@ -39,8 +39,6 @@ export interface FakeResponse {
 export interface FakeAck {
   readonly envelope_id: string;
   readonly payload: unknown;
-  /** Milliseconds from sending the envelope to this ack (Slack wants it within 3 s). */
-  readonly afterMs: number;
 }
 
 /**
@@ -80,6 +78,8 @@ export interface FakeSlack {
   sendFrame(frame: Record<string, unknown>): void;
   /** Send a slash command envelope and wait for the client's ack. */
   sendSlashCommand(payload: Record<string, string>, timeoutMs?: number): Promise<FakeAck>;
+  /** Milliseconds from sending an envelope to its ack (Slack wants it within 3 s); undefined before the ack. */
+  ackAfterMs(envelopeId: string): number | undefined;
   /** Drop every Socket Mode connection without a close handshake (a network cut). */
   dropSockets(): void;
   /** Resolve once `predicate` holds, re-checked after every recorded event; rejects after `timeoutMs`. */
@@ -325,12 +325,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         try {
           const frame = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
           if (frame.envelope_id) {
-            const sent = envelopeSentAt.get(frame.envelope_id) ?? performance.now();
-            acks.push({
-              envelope_id: frame.envelope_id,
-              payload: frame.payload ?? {},
-              afterMs: performance.now() - sent,
-            });
+            acks.push({ envelope_id: frame.envelope_id, payload: frame.payload ?? {} });
+            const sent = envelopeSentAt.get(frame.envelope_id);
+            if (sent !== undefined) ackAfterMs.set(frame.envelope_id, performance.now() - sent);
           }
         } catch {
           // not JSON: ignore, like Slack would drop it
@@ -385,6 +382,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 
   const envelopeSentAt = new Map<string, number>();
+  const ackAfterMs = new Map<string, number>();
   const sendEnvelope = (type: string, payload: unknown): string => {
     const envelopeId = randomUUID();
     envelopeSentAt.set(envelopeId, performance.now());
@@ -425,6 +423,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       await waitFor(() => acks.some((a) => a.envelope_id === envelopeId), timeoutMs, `ack of ${envelopeId}`);
       return acks.find((a) => a.envelope_id === envelopeId) as FakeAck;
     },
+    ackAfterMs: (envelopeId) => ackAfterMs.get(envelopeId),
     dropSockets() {
       for (const socket of [...sockets]) socket.terminate();
     },
