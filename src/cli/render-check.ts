@@ -130,7 +130,8 @@ export function renderCheckTable(input: CheckTableInput): string {
   ];
   lines.push(
     `${parts.join(', ')}: ${plural(summary.targets, 'target')} x ${plural(summary.zones, 'zone')}, ` +
-      `${plural(summary.lookups, 'lookup')} in ${(summary.durationMs / 1000).toFixed(1)} s via ${summary.resolvers.join(', ')}`,
+      `${resolver.status === 'ok' ? plural(summary.lookups, 'lookup') : `none of ${plural(summary.lookups, 'lookup')} made`} ` +
+      `in ${(summary.durationMs / 1000).toFixed(1)} s via ${summary.resolvers.join(', ')}`,
   );
   return `${lines.join('\n')}\n`;
 }
