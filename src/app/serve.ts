@@ -157,7 +157,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
         try {
           const { run } = await runtime.scan({ signal, publisher: alerting });
           health.scanFinished(run);
-          scanLog.info(
+          scanLog[run.status === 'completed' ? 'info' : 'warn'](
             {
               runId: run.id,
               status: run.status,
@@ -165,6 +165,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
               listed: run.listed,
               unknown: run.unknown,
               events: run.events,
+              ...(run.error ? { error: run.error } : {}),
             },
             `scan ${run.status}`,
           );

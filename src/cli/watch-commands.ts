@@ -181,12 +181,16 @@ export async function showStatus(
   json: boolean,
   io: CliIo,
 ): Promise<number> {
-  const [inventory, states, degradedSet, runs] = await Promise.all([
+  const [inventory, states, degradedSet, runs, resolverAlarm] = await Promise.all([
     repo.listInventory(),
     repo.getStates(),
     repo.getDegradedZones(),
     repo.listRuns({ limit: 1 }),
+    repo.getResolverAlarm(),
   ]);
+  // While the resolver is down, "not listed" only means "not listed when last seen": say so, and exit 2 (unknown).
+  const blind = (listed: boolean): number =>
+    listed ? ExitCode.listed : resolverAlarm ? ExitCode.unknown : ExitCode.ok;
   const degraded = [...degradedSet].sort();
   const byZone = new Map(zones.map((zone) => [zone.zone, zone]));
   const lastRun = runs[0];
@@ -225,6 +229,7 @@ export async function showStatus(
       lists,
       listings: listings.map((state) => listingJson(state, byZone)),
       degradedZones: degraded,
+      resolver: resolverAlarm ?? null,
       lastScan: lastRun
         ? {
             id: lastRun.id,
@@ -235,7 +240,7 @@ export async function showStatus(
         : null,
     };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-    return listings.length > 0 ? ExitCode.listed : ExitCode.ok;
+    return blind(listings.length > 0);
   }
   const scanned = lastRun
     ? `as of the last scan (${lastRun.status}, ${lastRun.endedAt ?? lastRun.startedAt})`
@@ -257,6 +262,12 @@ export async function showStatus(
         `${lists > 0 ? ` on ${lists} list${lists === 1 ? '' : 's'}` : ''}, ${scanned}\n`,
     );
   }
+  if (resolverAlarm) {
+    io.stdout.write(
+      `the resolver is down or unusable since ${resolverAlarm.downSince}: ${printable(resolverAlarm.detail)}; ` +
+        'these are the listings of the last scan that got answers\n',
+    );
+  }
   if (degraded.length > 0) io.stdout.write(`degraded zones (answers not used): ${degraded.join(', ')}\n`);
   const width = Math.max(0, ...listings.map((state) => state.target.length));
   const zoneWidth = Math.max(0, ...listings.map((state) => state.zone.length));
@@ -270,7 +281,7 @@ export async function showStatus(
     const delist = zone && renderDelist(zone, state.target);
     if (delist) io.stdout.write(`    delist: ${delist}\n`);
   }
-  return listings.length > 0 ? ExitCode.listed : ExitCode.ok;
+  return blind(listings.length > 0);
 }
 
 /** `history TARGET [--since DATE]`: the target's events, newest first. */

@@ -9,7 +9,12 @@ export function createLogPublisher(log: Logger): EventPublisher {
   return {
     async publish(events: readonly ListingEvent[], run: ScanRun) {
       for (const event of events) {
-        const level = event.kind === 'listed' && !event.initial ? 'warn' : 'info';
+        const level =
+          event.kind === 'resolver-down'
+            ? 'error'
+            : (event.kind === 'listed' && !event.initial) || event.kind === 'zone-degraded'
+              ? 'warn'
+              : 'info';
         log[level]({ event, runId: run.id }, describeEvent(event));
       }
     },

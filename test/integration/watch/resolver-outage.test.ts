@@ -147,6 +147,10 @@ describe.each(Object.entries(broken))('a resolver that %s', (_name, handler) => 
     const status = await runCli(['status', '--json', '--config', file], { env });
     expect(status.code).toBe(1);
     expect(JSON.parse(status.stdout).listedTargets).toBe(2);
+    expect(JSON.parse(status.stdout).resolver.detail).toContain(`127.0.0.1:${dns.port}`);
+    const clean = await runCli(['status', '198.51.100.3', '--config', file], { env });
+    expect(clean.code).toBe(2);
+    expect(clean.stdout).toContain('the resolver is down or unusable since');
 
     dns.setHandler(serveZoneData(healthyData()));
     const good = await runCli(['scan', '--config', file], { env });
