@@ -46,16 +46,7 @@ const CHILD = fileURLToPath(new URL('./store-child.ts', import.meta.url));
 
 /** Polls `check` (on real timers) until it stops throwing, for up to `timeoutMs`. */
 async function eventually(check: () => Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  await vi.waitFor(check, { timeout: timeoutMs, interval: 20 });
 }
 
 /** A resolver event of a failed run. */

@@ -166,10 +166,10 @@ class TransactionalKeyvRedis extends KeyvRedis<string> implements TransactionalS
       if (tx.watched.size > 0) await client.unwatch().catch(() => undefined);
       throw error;
     }
-    if (tx.writes.size === 0) {
-      if (tx.watched.size > 0) await client.unwatch();
-      return result;
-    }
+    if (tx.writes.size === 0 && tx.watched.size === 0) return result;
+    // Also a transaction that decided to write nothing ends with EXEC: its reads are only known to be one
+    // consistent picture if no watched key changed meanwhile, and deciding "nothing to do" from a torn read would
+    // be as wrong as writing from one.
     const multi = client.multi();
     for (const [key, value] of tx.writes) {
       if (value === DELETED) multi.del(key);

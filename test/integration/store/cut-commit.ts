@@ -4,7 +4,7 @@
  * the server is reachable again the same repository, without a restart or a recovery step, commits it.
  */
 import type { Keyv } from 'keyv';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { listingKey } from '../../../src/domain/listing.ts';
 import { startedRun } from '../../../src/domain/scan-run.ts';
 import { ErrorCode } from '../../../src/errors.ts';
@@ -16,15 +16,7 @@ import type { TcpProxy } from './tcp-proxy.ts';
 
 /** Retries `fn` on real timers until it resolves, for up to `timeoutMs`. */
 async function untilItWorks<T>(fn: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  return vi.waitFor(fn, { timeout: timeoutMs, interval: 100 });
 }
 
 export async function expectCommitCutMidTransaction(options: {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../../src/errors.ts';
 import { openRedis } from '../../../src/store/backends/redis.ts';
 import { KeyvListingRepository } from '../../../src/store/keyv-repository.ts';
@@ -118,7 +118,8 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
 
         attempts = 0;
         const retried = slowIncrement();
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // Let it lose at least one round to the churn, then stop the churn: the next attempt wins.
+        await vi.waitFor(() => expect(attempts).toBeGreaterThan(1));
         churning = false;
         await churn;
         const last = await keyv.get<number>('counter');
@@ -162,13 +163,10 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
       expect(Date.now() - started).toBeLessThan(2_000);
 
       await proxy.restore();
-      const deadline = Date.now() + 10_000;
-      let result: unknown;
-      while (Date.now() < deadline) {
-        result = await repo.listInventory().catch((error: unknown) => error);
-        if (Array.isArray(result)) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const result = await vi.waitFor(() => (repo as KeyvListingRepository).listInventory(), {
+        timeout: 10_000,
+        interval: 100,
+      });
       expect(result).toEqual([]);
       await keyv.clear();
     });
