@@ -203,7 +203,12 @@ export function createAlerting(options: AlertingOptions): Alerting {
   /** Set when routing failed after a commit: the next publish catches up from the store first. */
   let behind = false;
 
-  async function catchUp(): Promise<void> {
+  /**
+   * Routes every stored event of a run after the last routed one, oldest first, then moves the cursor. Called for
+   * each scan that has events (its own are among them), and after anything failed: a commit whose caller was told
+   * it failed may still have landed, and its events must reach someone even though its scan never published them.
+   */
+  async function catchUp(current?: string, inventoryOf: InventoryReader = readOnce()): Promise<void> {
     const through = await store.getRoutedThrough();
     if (through === undefined) {
       // First start with alerting: history before now is not news. Start routing after the newest stored run (or
@@ -226,8 +231,9 @@ export function createAlerting(options: AlertingOptions): Alerting {
     } while (cursor);
     if (missed.length === 0) return;
     missed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    log.warn({ events: missed.length }, 'routing events that were stored but not yet routed');
-    await routeEvents(missed);
+    const earlier = missed.filter((event) => event.runId !== current).length;
+    if (earlier > 0) log.warn({ events: earlier }, 'routing events that were stored but not yet routed');
+    await routeEvents(missed, inventoryOf);
     await store.setRoutedThrough((missed.at(-1) as ListingEvent).runId);
   }
 
@@ -241,13 +247,9 @@ export function createAlerting(options: AlertingOptions): Alerting {
     knownPages: () => lastPages,
     async publish(events, run) {
       try {
-        if (behind) await catchUp();
         const inventoryOf = readOnce();
         // A scan without events leaves the cursor where it is: nothing to route, and no store write per scan.
-        if (events.length > 0) {
-          await routeEvents(events, inventoryOf);
-          await store.setRoutedThrough(run.id);
-        }
+        if (events.length > 0 || behind) await catchUp(run.id, inventoryOf);
         await closeUnwatched(run.id, inventoryOf);
         behind = false;
       } catch (error) {
@@ -256,6 +258,8 @@ export function createAlerting(options: AlertingOptions): Alerting {
       }
     },
     async scanFailed(run) {
+      // The commit may have landed although the scan was told it failed: look for its events next time.
+      behind = true;
       await route([
         {
           id: `scan-failed:${run.id}`,

@@ -118,16 +118,22 @@ export class KeyvAlertStore implements AlertStore {
   }
 
   getRoutedThrough(): Promise<string | undefined> {
-    return this.#kv.query('getRoutedThrough', () =>
-      this.#kv.read(alertKeys.routedThrough, (value, key) => {
-        if (typeof value !== 'string') throw corruptValue(key, 'expected a run id');
-        return value;
-      }),
-    );
+    return this.#kv.query('getRoutedThrough', () => this.#readRoutedThrough());
+  }
+
+  #readRoutedThrough(): Promise<string | undefined> {
+    return this.#kv.read(alertKeys.routedThrough, (value, key) => {
+      if (typeof value !== 'string') throw corruptValue(key, 'expected a run id');
+      return value;
+    });
   }
 
   setRoutedThrough(runId: string): Promise<void> {
-    return this.#kv.exclusive('setRoutedThrough', () => this.#kv.write(alertKeys.routedThrough, runId));
+    // Only forward: two processes routing at once must not move the cursor back over what one of them routed.
+    return this.#kv.exclusive('setRoutedThrough', async () => {
+      const current = await this.#readRoutedThrough();
+      if (current === undefined || runId > current) await this.#kv.write(alertKeys.routedThrough, runId);
+    });
   }
 
   listMutes(now: Date): Promise<Mute[]> {

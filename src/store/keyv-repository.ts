@@ -566,10 +566,14 @@ export class KeyvListingRepository implements ListingRepository {
   async close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#stopRenewal();
-      await this.#tail;
+      // A write stuck on a frozen server must not hold a shutdown forever: wait a grace period for queued writes
+      // and for the orderly disconnect, then drop the connection.
+      const drained = await settlesWithin(this.#tail, CLOSE_GRACE_MS);
       this.#closed = true;
       this.#keyv.off('error', this.#onError);
-      await this.#keyv.disconnect();
+      if (drained && (await settlesWithin(this.#keyv.disconnect(), CLOSE_GRACE_MS))) return;
+      const store = this.#keyv.store as { disconnect?: (force?: boolean) => Promise<void> };
+      await settlesWithin(store.disconnect?.(true) ?? Promise.resolve(), CLOSE_GRACE_MS);
     })();
     await this.#closing;
   }
@@ -852,23 +856,25 @@ export class KeyvListingRepository implements ListingRepository {
     return this.#op(name, fn);
   }
 
-  async #op<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  async #op<T>(name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     // Writes queued before close() still run; nothing runs once the backend is being disconnected.
     if (this.#closed) throw this.#closedError(name);
     this.#throwPendingError(name);
+    const ms = this.#operationTimeoutMs;
+    const deadline = new AbortController();
+    const timedOut = new AppError(
+      ErrorCode.STORE_TIMEOUT,
+      `${this.backend} store: ${name} got no answer within ${ms / 1000} s (is the server stopped or overloaded?)`,
+    );
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
-        fn(),
+        fn(deadline.signal),
         new Promise<never>((_, reject) => {
-          const ms = this.#operationTimeoutMs;
           timer = setTimeout(() => {
-            reject(
-              new AppError(
-                ErrorCode.STORE_TIMEOUT,
-                `${this.backend} store: ${name} got no answer within ${ms / 1000} s (is the server stopped or overloaded?)`,
-              ),
-            );
+            // A write still waiting must not commit after its caller was told it failed.
+            deadline.abort(timedOut);
+            reject(timedOut);
           }, ms);
         }),
       ]);
@@ -888,7 +894,7 @@ export class KeyvListingRepository implements ListingRepository {
   /** Runs a write as one backend transaction, after every write queued before it in this instance has settled. */
   #exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(this.#closedError(name));
-    const result = this.#tail.then(() => this.#op(name, () => this.#store.transaction(fn)));
+    const result = this.#tail.then(() => this.#op(name, (signal) => this.#store.transaction(fn, { signal })));
     this.#tail = result.catch(() => undefined);
     return result;
   }
@@ -914,6 +920,27 @@ export class KeyvListingRepository implements ListingRepository {
 }
 
 // --- helpers -----------------------------------------------------------------------------------------------
+
+/** How long `close()` waits for queued writes, then for an orderly disconnect, before dropping the connection. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Whether `promise` settled (either way) within `ms`; the timer is cleared either way. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** A raw keyv record checked by `check`: `undefined` when absent, `STORE_CORRUPT` when not an envelope. */
 function checkRecord<T>(raw: unknown, key: string, check: (value: unknown, key: string) => T): T | undefined {

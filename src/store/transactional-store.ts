@@ -21,10 +21,23 @@ export interface TransactionalStore {
    *
    * Waiting for another writer never blocks the event loop. Calls made inside `fn` join the open transaction.
    *
+   * `signal`: once aborted (the caller gave up: a deadline passed), the transaction must not commit any more. It
+   * is checked right before the commit; a commit already sent may still land, so callers treat a timed-out write
+   * as "outcome unknown".
+   *
    * @throws AppError `STORE_LOCKED` when another writer keeps the data locked (or keeps changing it) past the
    *   backend's lock timeout; nothing was changed.
    */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  transaction<T>(fn: () => Promise<T>, options?: TransactionOptions): Promise<T>;
+}
+
+export interface TransactionOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** Throws the signal's reason when the caller has given up on the transaction: it must not commit now. */
+export function assertStillWanted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new Error('the transaction was abandoned');
 }
 
 /** Whether `store` (a keyv adapter) implements {@link TransactionalStore}. */

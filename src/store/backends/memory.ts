@@ -9,9 +9,11 @@
 import { EventEmitter } from 'node:events';
 import { Keyv, type KeyvStoreAdapter, type StoredData } from 'keyv';
 import {
+  assertStillWanted,
   Mutex,
   type TransactionalStore,
   type TransactionContext,
+  type TransactionOptions,
   TransactionScope,
 } from '../transactional-store.ts';
 
@@ -67,11 +69,12 @@ export class MemoryKeyvStore extends EventEmitter implements KeyvStoreAdapter, T
     });
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.#scope.current() !== undefined) return fn();
     return this.#mutex.run(async () => {
       const tx: MemoryTransaction = { open: true, writes: new Map() };
       const result = await this.#scope.run(tx, fn);
+      assertStillWanted(options.signal);
       for (const [key, value] of tx.writes) {
         if (value === DELETED) this.#data.delete(key);
         else this.#data.set(key, value);

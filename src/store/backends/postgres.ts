@@ -20,11 +20,13 @@ import pg from 'pg';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { redactLocation } from '../redact-location.ts';
 import {
+  assertStillWanted,
   DEFAULT_LOCK_TIMEOUT_MS,
   lockedError,
   Mutex,
   type TransactionalStore,
   type TransactionContext,
+  type TransactionOptions,
   TransactionScope,
 } from '../transactional-store.ts';
 
@@ -94,7 +96,7 @@ class PooledKeyvPostgres extends KeyvPostgres implements TransactionalStore {
     };
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.scope.current() !== undefined) return fn();
     // One transaction per store at a time in this process: waiting for the advisory lock on several pooled
     // clients would only take connections from the readers.
@@ -115,6 +117,7 @@ class PooledKeyvPostgres extends KeyvPostgres implements TransactionalStore {
         await client.query("SELECT set_config('lock_timeout', $1, true)", [`${this.#lockTimeoutMs}ms`]);
         await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#lockKey()]);
         const result = await this.scope.run({ open: true, client }, fn);
+        assertStillWanted(options.signal);
         await client.query('COMMIT');
         return result;
       } catch (error) {

@@ -19,6 +19,7 @@ import { Keyv } from 'keyv';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { redactLocation } from '../redact-location.ts';
 import {
+  assertStillWanted,
   DEFAULT_LOCK_TIMEOUT_MS,
   lockedError,
   Mutex,
@@ -26,6 +27,7 @@ import {
   retryWithBackoff,
   type TransactionalStore,
   type TransactionContext,
+  type TransactionOptions,
   TransactionScope,
 } from '../transactional-store.ts';
 
@@ -131,11 +133,11 @@ class TransactionalKeyvRedis extends KeyvRedis<string> implements TransactionalS
     return keys.length > 0;
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.#scope.current() !== undefined) return fn();
     return this.#mutex.run(() =>
       retryWithBackoff<T>(
-        () => this.#attempt(fn),
+        () => this.#attempt(fn, options.signal),
         { timeoutMs: this.#lockTimeoutMs, initialDelayMs: 5 },
         (waited) =>
           lockedError(
@@ -147,16 +149,21 @@ class TransactionalKeyvRedis extends KeyvRedis<string> implements TransactionalS
   }
 
   override async disconnect(force?: boolean): Promise<void> {
-    await this.#mutex.run(async () => {
+    const closeTransactions = async (): Promise<void> => {
       const client = this.#txClient;
       this.#txClient = undefined;
       if (client?.isOpen) await (force ? client.destroy() : client.close());
-    });
+    };
+    // Orderly: after the transaction in flight. Forced: at once, since that transaction may be stuck on a frozen
+    // server that never answers.
+    if (force) await closeTransactions();
+    else await this.#mutex.run(closeTransactions);
     await super.disconnect(force);
   }
 
   /** One run of `fn`: its result, or {@link RETRY} when a watched key changed before EXEC. */
-  async #attempt<T>(fn: () => Promise<T>): Promise<T | typeof RETRY> {
+  async #attempt<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof RETRY> {
+    assertStillWanted(signal);
     const client = this.#client();
     const tx: RedisTransaction = { open: true, writes: new Map(), watched: new Set() };
     let result: T;
@@ -170,6 +177,10 @@ class TransactionalKeyvRedis extends KeyvRedis<string> implements TransactionalS
     // Also a transaction that decided to write nothing ends with EXEC: its reads are only known to be one
     // consistent picture if no watched key changed meanwhile, and deciding "nothing to do" from a torn read would
     // be as wrong as writing from one.
+    if (signal?.aborted) {
+      await client.unwatch().catch(() => undefined);
+      assertStillWanted(signal);
+    }
     const multi = client.multi();
     for (const [key, value] of tx.writes) {
       if (value === DELETED) multi.del(key);

@@ -28,6 +28,7 @@ import Database from 'better-sqlite3';
 import { Keyv, type KeyvStoreAdapter, type StoredData } from 'keyv';
 import { AppError, ErrorCode } from '../../errors.ts';
 import {
+  assertStillWanted,
   DEFAULT_LOCK_TIMEOUT_MS,
   lockedError,
   Mutex,
@@ -35,6 +36,7 @@ import {
   retryWithBackoff,
   type TransactionalStore,
   type TransactionContext,
+  type TransactionOptions,
   TransactionScope,
 } from '../transactional-store.ts';
 
@@ -179,12 +181,14 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter, T
     });
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.#scope.current() !== undefined) return fn();
     return this.#mutex.run(async () => {
+      assertStillWanted(options.signal);
       await withoutBusyWait(this.#file, this.#lockTimeoutMs, () => this.#writer.exec('BEGIN IMMEDIATE'));
       try {
         const result = await this.#scope.run({ open: true }, fn);
+        assertStillWanted(options.signal);
         this.#writer.exec('COMMIT');
         return result;
       } catch (error) {

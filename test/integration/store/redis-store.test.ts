@@ -191,6 +191,44 @@ describeWithService(await redisAvailability(REDIS_URL), 'redis store', () => {
       await keyv.clear();
     });
 
+    it('never commits a write its caller was told had timed out, and closes on a frozen server', {
+      timeout: 30_000,
+    }, async () => {
+      const target = new URL(REDIS_URL);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+      const keyv = await openRedis(`redis://127.0.0.1:${proxy.port}`, { namespace: namespace() });
+      repo = new KeyvListingRepository({ keyv, backend: 'redis', operationTimeoutMs: 300 });
+      const mute = (value: string) => ({
+        scope: 'zone' as const,
+        value,
+        until: '2999-01-01T00:00:00.000Z',
+        createdAt: new Date().toISOString(),
+      });
+      await repo.listInventory();
+      proxy.freeze();
+      await expect(repo.alerts.putMute(mute('late.test'))).rejects.toMatchObject({
+        code: ErrorCode.STORE_TIMEOUT,
+      });
+      proxy.thaw();
+      // Transactions of one store run in order, so once this one is in, the abandoned one has finished.
+      await vi.waitFor(() => (repo as KeyvListingRepository).alerts.putMute(mute('next.test')), {
+        timeout: 10_000,
+        interval: 100,
+      });
+      const mutes = await repo.alerts.listMutes(new Date());
+      expect(mutes.map((m) => m.value)).toEqual(['next.test']);
+
+      proxy.freeze();
+      await expect(repo.alerts.putMute(mute('stuck.test'))).rejects.toMatchObject({
+        code: ErrorCode.STORE_TIMEOUT,
+      });
+      // The stuck write must not hold the shutdown: close gives up on it after its grace period.
+      await repo.close();
+      repo = undefined;
+      proxy.thaw();
+      await keyv.clear().catch(() => undefined);
+    });
+
     it('applies nothing of a commit cut off mid-transaction, and commits it once the server is back', async () => {
       const target = new URL(REDIS_URL);
       proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });

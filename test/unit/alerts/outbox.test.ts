@@ -3,8 +3,10 @@ import type { Alert, Delivery } from '../../../src/alerts/alert.ts';
 import { createAlerting } from '../../../src/alerts/alerting.ts';
 import { DeliveryError } from '../../../src/alerts/delivery-error.ts';
 import type { Notifier } from '../../../src/alerts/notifiers/notifier.ts';
+import { makeEntry } from '../../../src/inventory/inventory.ts';
 import type { ListingRepository } from '../../../src/store/listing-repository.ts';
 import { openStore } from '../../../src/store/open-store.ts';
+import { recordScan } from '../../helpers/command-harness.ts';
 import { createMemoryLog } from '../../helpers/memory-log.ts';
 
 /** A notifier that records deliveries and fails as scripted (one outcome per call, then success). */
@@ -173,6 +175,42 @@ describe('outbox', () => {
     advance(1);
     expect(await alerting.outbox.deliverDue()).toEqual({ delivered: 3, retried: 0, failed: 0 });
     expect(pager.sent).toHaveLength(3);
+  });
+
+  it('routes the events of a scan whose commit landed although the scan was told it failed', async () => {
+    const pager = scripted('pager', 'per-key');
+    const { alerting, repo: store } = await setup([pager.notifier], {
+      routes: [{ match: {}, to: ['pager'] }],
+    });
+    const event = (target: string) => ({
+      kind: 'listed' as const,
+      at: '2026-11-28T10:00:00.000Z',
+      zone: 'bl.example',
+      target,
+      severity: 'critical' as const,
+      codes: ['127.0.0.2'],
+      meanings: [],
+      txt: [],
+    });
+    await store.putInventory(
+      makeEntry('192.0.2.0/24', {}, { source: 'store', addedAt: '2026-11-28T09:00:00.000Z' }),
+    );
+    // Scan A's commit reached the store, but its caller saw a timeout: it never published, only reported failure.
+    const lost = await recordScan(store, { at: '2026-11-28T10:00:00.000Z', events: [event('192.0.2.1')] });
+    await alerting.scanFailed({
+      ...lost,
+      status: 'failed',
+      error: 'store: commitRun got no answer within 20 s',
+    });
+    // Scan B publishes normally: A's listing is routed with it, oldest first.
+    const next = await recordScan(store, { at: '2026-11-28T11:00:00.000Z', events: [event('192.0.2.2')] });
+    const {
+      events: [stored],
+    } = await store.listEvents({ since: next.startedAt });
+    await alerting.publish(stored ? [stored] : [], next);
+    await alerting.outbox.deliverDue();
+    expect(pager.sent.map((delivery) => delivery.alerts[0]?.target)).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(await store.alerts.getRoutedThrough()).toBe(next.id);
   });
 
   it('never retries a rejection, keeps it as failed and tells the other destinations', async () => {
