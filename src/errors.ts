@@ -31,6 +31,10 @@ export const ErrorCode = {
   STORE_RESET: 'STORE_RESET',
   /** A store operation got no answer within its deadline (a stopped or overloaded server). */
   STORE_TIMEOUT: 'STORE_TIMEOUT',
+  /** Another live process is scanning the same store: one scan at a time decides listings. */
+  SCAN_BUSY: 'SCAN_BUSY',
+  /** The run was marked interrupted while it ran (its lease ran out), so its results are not recorded. */
+  SCAN_SUPERSEDED: 'SCAN_SUPERSEDED',
   /** The store was used after `close()`. */
   STORE_CLOSED: 'STORE_CLOSED',
   /**

@@ -18,6 +18,8 @@ export interface ServeHealth {
   scanErrored(error: unknown): void;
   /** A scheduled tick did not start a scan (`busy`: one was still running). */
   tickSkipped(reason: string): void;
+  /** A scan that was started gave way before it began (another process was scanning the store). */
+  scanYielded(): void;
   /** Raises or (with `undefined`) clears a standing alarm. */
   setAlarm(name: string, detail: string | undefined): void;
   hasAlarm(name: string): boolean;
@@ -47,6 +49,10 @@ export function createServeHealth(clock: () => Date = () => new Date()): ServeHe
       skipped = 0;
     },
     tickSkipped() {
+      skipped++;
+    },
+    scanYielded() {
+      runningSince = undefined;
       skipped++;
     },
     setAlarm(name, detail) {

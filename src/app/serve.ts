@@ -170,6 +170,13 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
             `scan ${run.status}`,
           );
         } catch (error) {
+          if (error instanceof AppError && error.code === ErrorCode.SCAN_BUSY) {
+            // Another process (a cron `rblwatch scan`) holds the store's scan: not a failure, a skipped tick.
+            scanLog.warn(`scan skipped: ${error.message}`);
+            health.scanYielded();
+            runtime.metrics.recordSkippedTick('busy');
+            return;
+          }
           health.scanErrored(error);
           if (error instanceof AppError && error.code === ErrorCode.STORE_RESET) {
             await raiseStoreReset(error.message);

@@ -320,7 +320,21 @@ export class KeyvListingRepository implements ListingRepository {
     checkRun(run, ['running']);
     const owned: ScanRun = { ...run, owner: this.#lease() };
     await this.#exclusive('startRun', async () => {
-      await this.#index(run, await this.#readMeta(), true);
+      const meta = await this.#readMeta();
+      // One scan at a time decides listings: two would read the same states and both announce the same change.
+      // Checked in the same transaction that opens the run, so two starts cannot both pass.
+      const now = this.#clock().getTime();
+      for (const id of meta.open) {
+        if (id === run.id) continue;
+        const other = await this.#read(storeKeys.run(id), readRun);
+        if (other?.status !== 'running' || this.#ownerGone(other, now) || this.#ownedHere(other)) continue;
+        const by = other.owner ? ` by ${other.owner.host} pid ${other.owner.pid}` : '';
+        throw new AppError(
+          ErrorCode.SCAN_BUSY,
+          `another scan is running on this store (${id}, started ${other.startedAt}${by}); try again when it ends`,
+        );
+      }
+      await this.#index(run, meta, true);
       await this.#set(storeKeys.run(run.id), owned);
     });
     this.#track(run.id);
@@ -340,12 +354,18 @@ export class KeyvListingRepository implements ListingRepository {
         meta = await this.#apply(leftover, meta);
         await this.#delete(storeKeys.commit(other));
       }
-      if (
-        run.status === 'failed' &&
-        (await this.#read(storeKeys.run(run.id), readRun))?.status === 'completed'
-      ) {
+      const recorded = await this.#read(storeKeys.run(run.id), readRun);
+      if (run.status === 'failed' && recorded?.status === 'completed') {
         await this.#setMeta(meta, withoutOpen(meta, run.id));
         return;
+      }
+      if (recorded !== undefined && recorded.status !== 'running' && recorded.status !== run.status) {
+        // Another process judged this run's owner gone (its lease ran out during a long store outage) and may have
+        // scanned since: results decided from states read before then must not overwrite newer ones.
+        throw new AppError(
+          ErrorCode.SCAN_SUPERSEDED,
+          `run ${run.id} was marked ${recorded.status} while it ran; its results were not recorded`,
+        );
       }
       await this.#apply(commit, meta);
     });
@@ -622,6 +642,17 @@ export class KeyvListingRepository implements ListingRepository {
     if (Date.parse(owner.leaseUntil) <= now) return true;
     const here = owner.host === this.#owner.host && owner.pidNamespace === this.#owner.pidNamespace;
     return here && !this.#isAlive(owner.pid);
+  }
+
+  /** Whether this process started the run (its own runs are ordered by its scheduler, not refused here). */
+  #ownedHere(run: ScanRun): boolean {
+    const { owner } = run;
+    return (
+      owner !== undefined &&
+      owner.host === this.#owner.host &&
+      owner.pid === this.#owner.pid &&
+      owner.pidNamespace === this.#owner.pidNamespace
+    );
   }
 
   #track(runId: string): void {

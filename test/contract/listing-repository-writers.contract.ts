@@ -31,6 +31,7 @@ import {
   commitOf,
   completed,
   entry,
+  errorOf,
   event,
   iso,
   MINUTE,
@@ -472,6 +473,34 @@ export function describeWriterContract(ctx: ContractContext): void {
         error: 'interrupted: the process stopped mid-scan',
       });
       expect(await ctx.repo.recover(now)).toEqual({ replayed: [], interrupted: [] });
+    });
+
+    it('refuses a second scan while another live process runs one, and allows it once that one ended', async () => {
+      const elsewhere = await ctx.connect({ owner: { host: 'elsewhere.example', pid: 1 } });
+      const first = startedRun(runId(0, 'first0'), iso(0));
+      await elsewhere.startRun(first);
+      const second = startedRun(runId(1, 'secnd0'), iso(1));
+      const refused = await errorOf(ctx.repo.startRun(second));
+      expect(refused).toMatchObject({ code: ErrorCode.SCAN_BUSY });
+      expect(String((refused as Error).message)).toContain('elsewhere.example pid 1');
+      expect(await ctx.repo.getRun(second.id)).toBeUndefined();
+      await elsewhere.commitRun(commitOf(completed(first, iso(0.5))));
+      await ctx.repo.startRun(second);
+      expect((await ctx.repo.getRun(second.id))?.status).toBe('running');
+    });
+
+    it('refuses the commit of a run marked interrupted while it ran (its lease ran out)', async () => {
+      const slow = await ctx.connect({
+        owner: { host: 'elsewhere.example', pid: 2 },
+        clock: () => new Date(T0),
+        leaseMs: MINUTE,
+      });
+      const run = startedRun(runId(0, 'slow00'), iso(0));
+      await slow.startRun(run);
+      expect(await ctx.repo.recover(iso(2))).toEqual({ replayed: [], interrupted: [run.id] });
+      const refused = await errorOf(slow.commitRun(commitOf(completed(run, iso(3)))));
+      expect(refused).toMatchObject({ code: ErrorCode.SCAN_SUPERSEDED });
+      expect((await ctx.repo.getRun(run.id))?.status).toBe('interrupted');
     });
 
     it('judges a run of another host, or of another container on this host, by its lease alone', async () => {
