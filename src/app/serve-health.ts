@@ -52,8 +52,8 @@ export function createServeHealth(clock: () => Date = () => new Date()): ServeHe
       skipped++;
     },
     scanYielded() {
+      // Another process is scanning the store: the store is being watched, so this is no sign of trouble here.
       runningSince = undefined;
-      skipped++;
     },
     setAlarm(name, detail) {
       if (detail === undefined) alarms.delete(name);
