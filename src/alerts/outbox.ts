@@ -102,6 +102,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
    * failed must wait too, or they would hammer it in the same second.
    */
   const destinations = new Map<string, { failures: number; blockedUntil: number }>();
+  /**
+   * Items a service accepted whose removal from the store is not recorded yet (in flight, or the store failed).
+   * They are never sent again from here, and nothing queued behind them on their page (or, for a grouped
+   * destination, at their destination) goes out before their removal is recorded: a trigger whose removal failed
+   * would otherwise be re-read from the store and re-sent after its resolve, re-opening the incident.
+   */
+  const unrecorded = new Map<string, OutboxItem>();
   /** Removals of delivered items asked for in this event-loop turn, written together (see `recordDelivered`). */
   let removal: { ids: string[]; written: Promise<void> } | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -118,10 +125,17 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const heads: { notifier: Notifier; items: OutboxItem[] }[] = [];
     const seenKeys = new Set<string>();
     const groups = new Map<string, Map<string, OutboxItem[]>>();
+    const held = new Set<string>();
+    for (const item of unrecorded.values()) {
+      held.add(`${item.destination}\u0000${item.key}`);
+      held.add(item.destination);
+    }
     for (const item of queue.values()) {
-      if (item.status !== 'pending') continue;
+      if (item.status !== 'pending' || unrecorded.has(item.id)) continue;
       const notifier = options.notifiers.get(item.destination);
       if (!notifier) continue;
+      if (held.has(notifier.mode === 'per-key' ? `${item.destination}\u0000${item.key}` : item.destination))
+        continue;
       if (notifier.mode === 'per-key') {
         const slot = `${item.destination}\u0000${item.key}`;
         if (seenKeys.has(slot)) continue;
@@ -257,9 +271,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return 'retry';
     }
     destinations.delete(delivery.destination);
-    // Out of memory first: should recording fail, the items must not go out again in this pass. They stay in the
-    // store, so a later pass resends them (at least once), never loses them.
-    for (const item of items) queue.delete(item.id);
+    // Out of the queue first, and remembered until the store agrees: should recording fail, they must not go out
+    // again, and what follows them must wait (see `unrecorded`).
+    for (const item of items) {
+      queue.delete(item.id);
+      unrecorded.set(item.id, item);
+    }
     unitLog.info({ items: items.length, action: delivery.action }, `delivered to ${delivery.destination}`);
     options.onResult?.(delivery.destination, 'delivered', items.length);
     // Recorded before this destination gets its next request: a crash now repeats at most this one delivery.
@@ -284,9 +301,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
   function recordDelivered(ids: readonly string[]): Promise<void> {
     if (!removal) {
       const batch: { ids: string[]; written: Promise<void> } = { ids: [], written: Promise.resolve() };
-      batch.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      batch.written = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
         if (removal === batch) removal = undefined;
-        return options.store.removeOutbox(batch.ids);
+        await options.store.removeOutbox(batch.ids);
+        for (const id of batch.ids) unrecorded.delete(id);
       });
       removal = batch;
     }
@@ -296,6 +314,17 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   async function runPass(flush: boolean): Promise<PassResult> {
     const counts = { delivered: 0, retried: 0, failed: 0 };
+    if (unrecorded.size > 0) {
+      try {
+        await recordDelivered([...unrecorded.keys()]);
+      } catch (error) {
+        log.error(
+          { err: error, items: unrecorded.size },
+          'could not record delivered alerts yet; holding what follows them',
+        );
+        return counts;
+      }
+    }
     // Repeat while a pass unblocks more work (a trigger delivered lets its resolve go in the same pass).
     for (let round = 0; round < 100; round++) {
       const units = collectUnits(clock().getTime(), flush);
@@ -365,7 +394,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   async function reload(): Promise<void> {
     const stored = await options.store.listOutbox();
     queue.clear();
-    for (const item of stored) queue.set(item.id, item);
+    for (const item of stored) if (!unrecorded.has(item.id)) queue.set(item.id, item);
     lastLoad = clock().getTime();
   }
 

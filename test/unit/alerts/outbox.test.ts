@@ -213,6 +213,36 @@ describe('outbox', () => {
     expect(await store.alerts.getRoutedThrough()).toBe(next.id);
   });
 
+  it('never re-sends an accepted trigger whose removal failed, nor lets its resolve overtake that removal', async () => {
+    const store = await openStore('memory:');
+    const pager = scripted('pager', 'per-key');
+    const { alerting, advance } = await setup([pager.notifier], {
+      routes: [{ match: {}, to: ['pager'] }],
+      store,
+    });
+    await alerting.route([alert(1)]);
+    // The service accepts the trigger, then the store refuses to record it.
+    const remove = store.alerts.removeOutbox.bind(store.alerts);
+    let refusing = true;
+    store.alerts.removeOutbox = async (ids) => {
+      if (refusing) throw new Error('store unavailable');
+      return remove(ids);
+    };
+    await alerting.outbox.deliverDue();
+    expect(pager.sent.map((delivery) => delivery.action)).toEqual(['trigger']);
+    // The delisting arrives and the periodic reread brings the trigger back from the store.
+    await alerting.route([{ ...alert(1, 'delisted'), id: 'run-2:000001', runId: 'run-2' }]);
+    await alerting.outbox.load();
+    advance(60_000);
+    await alerting.outbox.deliverDue();
+    expect(pager.sent.map((delivery) => delivery.action)).toEqual(['trigger']);
+    // Once the store records the trigger as delivered, the resolve follows; the trigger never goes out again.
+    refusing = false;
+    await alerting.outbox.deliverDue();
+    expect(pager.sent.map((delivery) => delivery.action)).toEqual(['trigger', 'resolve']);
+    expect(await store.alerts.listOutbox()).toEqual([]);
+  });
+
   it('never retries a rejection, keeps it as failed and tells the other destinations', async () => {
     const pager = scripted('pager', 'per-key', [
       new DeliveryError(false, 'HTTP 400: invalid routing key', { status: 400 }),
