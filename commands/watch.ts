@@ -58,27 +58,28 @@ async function add(context: CommandContext, text: string): Promise<void> {
     if (isUserError(error)) return context.reply(refused('Nothing was added', cleanText(error.message)));
     throw error;
   }
-  const refusal = chatRefusal(entry);
-  if (refusal) return context.reply(refused('Nothing was added', refusal));
-  // The same checks, and the same wording, as `rblwatch watch add`.
-  const { duplicate, overlaps } = checkOverlap(await store.listInventory(), entry.target);
-  if (duplicate) {
-    const where = duplicate.source === 'config' ? 'config file' : 'store';
-    return context.reply(refused('Nothing was added', `${entry.target} is already watched (${where})`));
-  }
-  const overlap = overlaps[0];
-  if (overlap) {
-    // The CLI only warns: each address is scanned once, credited to the first entry. From chat an overlapping
-    // entry is almost always a mistake (its labels would never route the shared addresses), so it is refused.
-    return context.reply(
-      refused(
-        'Nothing was added',
+  const notForChat = chatRefusal(entry);
+  if (notForChat) return context.reply(refused('Nothing was added', notForChat));
+  // The same checks, and the same wording, as `rblwatch watch add`, made on the inventory as it is inside the one
+  // atomic change: a `watch add` of the same target from the CLI at the same moment cannot be overwritten.
+  let refusal: string | undefined;
+  await store.changeInventory((current) => {
+    refusal = undefined;
+    const { duplicate, overlaps } = checkOverlap(current, entry.target);
+    const overlap = overlaps[0];
+    if (duplicate) {
+      const where = duplicate.source === 'config' ? 'config file' : 'store';
+      refusal = `${entry.target} is already watched (${where})`;
+    } else if (overlap) {
+      // The CLI only warns: each address is scanned once, credited to the first entry. From chat an overlapping
+      // entry is almost always a mistake (its labels would never route the shared addresses), so it is refused.
+      refusal =
         `${entry.target} overlaps ${overlap.target} (${describeOverlap(entry, overlap)}); ` +
-          'addresses in both would be scanned once, under the first entry. Remove one of them first.',
-      ),
-    );
-  }
-  await context.services.store.putInventory(entry);
+        'addresses in both would be scanned once, under the first entry. Remove one of them first.';
+    }
+    return refusal ? {} : { put: [entry] };
+  });
+  if (refusal) return context.reply(refused('Nothing was added', refusal));
   context.log.info({ by, action: 'watch-add', target: entry.target, labels: entry.labels }, 'watch add');
   await context.reply({
     title: `Now watching ${entry.target}`,
@@ -95,20 +96,25 @@ async function add(context: CommandContext, text: string): Promise<void> {
 
 async function remove(context: CommandContext, text: string): Promise<void> {
   const { store } = context.services;
-  const resolved = resolveWatchedTarget(text, await store.listInventory());
-  if (!resolved.ok) return context.reply(refused('Nothing was removed', resolved.error));
-  const { target, exact, within } = resolved.value;
-  if (!exact) {
-    const inside = within.length > 0 ? `; it is part of ${within.map((e) => e.target).join(', ')}` : '';
-    return context.reply(refused('Nothing was removed', `${target} is not watched${inside}`));
-  }
-  if (exact.source === 'config') {
-    return context.reply(
-      refused('Nothing was removed', `${target} comes from the config file; remove it there`),
-    );
-  }
+  let refusal: string | undefined;
+  let target = '';
+  await store.changeInventory((current) => {
+    const resolved = resolveWatchedTarget(text, current);
+    if (!resolved.ok) {
+      refusal = resolved.error;
+      return {};
+    }
+    const { exact, within } = resolved.value;
+    target = resolved.value.target;
+    refusal = !exact
+      ? `${target} is not watched${within.length > 0 ? `; it is part of ${within.map((e) => e.target).join(', ')}` : ''}`
+      : exact.source === 'config'
+        ? `${target} comes from the config file; remove it there`
+        : undefined;
+    return refusal ? {} : { remove: [target] };
+  });
+  if (refusal) return context.reply(refused('Nothing was removed', refusal));
   const by = describeCaller(context.user);
-  await store.removeInventory(target);
   context.log.info({ by, action: 'watch-remove', target }, 'watch remove');
   await context.reply({
     title: `Stopped watching ${target}`,

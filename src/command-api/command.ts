@@ -66,6 +66,7 @@ export type CommandStore = Pick<
   | 'listInventory'
   | 'putInventory'
   | 'removeInventory'
+  | 'changeInventory'
   | 'getStates'
   | 'getDegradedZones'
   | 'listEvents'
