@@ -16,8 +16,12 @@ export interface DecisionContext {
   readonly policy: ListingPolicy;
   /** Stored state of the pairs this scan may touch; a missing pair is clean. */
   readonly previous: ReadonlyMap<string, ListingState>;
-  /** Targets scanned for the first time: their listings are recorded as existing, not announced as new. */
-  readonly newTargets: ReadonlySet<string>;
+  /**
+   * Whether this scan is the first check of the (target, zone) pair: the target is newly watched, or the zone has
+   * not answered since the target was first scanned (it was not due, or could not be queried). A listing found on
+   * a first check existed before anyone looked: it is recorded as existing, not announced as new.
+   */
+  readonly isFirstCheck: (target: string, zone: string) => boolean;
   /** Zones degraded at the end of the previous scan. */
   readonly degradedZones: ReadonlySet<string>;
   /** This run's zone health. */
@@ -180,7 +184,7 @@ export function createDecider(context: DecisionContext): {
 
     const listingEvent = (pending: Pending, kind: 'listed' | 'delisted'): void => {
       const { state, result } = pending;
-      const initial = kind === 'listed' && context.newTargets.has(state.target);
+      const initial = kind === 'listed' && context.isFirstCheck(state.target, state.zone);
       push({
         kind,
         zone: state.zone,

@@ -314,6 +314,10 @@ export class KeyvListingRepository implements ListingRepository {
     return this.#query('getResolverAlarm', async () => (await this.#readMeta()).resolver);
   }
 
+  async getZonesAnswered(): Promise<Readonly<Record<string, string>>> {
+    return this.#query('getZonesAnswered', async () => (await this.#readMeta()).zonesAnswered ?? {});
+  }
+
   // --- runs ----------------------------------------------------------------------------------------------
 
   async startRun(run: ScanRun): Promise<void> {
@@ -771,6 +775,14 @@ export class KeyvListingRepository implements ListingRepository {
       ...withoutOpen(meta, run.id),
       // A failed run judged no zone: the degraded set stays as the last completed run left it.
       ...(run.status === 'completed' ? { degradedZones: [...new Set(commit.degradedZones)].sort() } : {}),
+      ...(run.status === 'completed' && commit.zonesAnswered && commit.zonesAnswered.length > 0
+        ? {
+            zonesAnswered: {
+              ...meta.zonesAnswered,
+              ...Object.fromEntries(commit.zonesAnswered.map((zone) => [zone, run.endedAt ?? run.startedAt])),
+            },
+          }
+        : {}),
     };
     return this.#setMeta(meta, withResolver(next, commit.resolver));
   }

@@ -24,6 +24,11 @@ export interface ScanCommit {
   readonly firstScanned: readonly string[];
   /** The resolver alarm after the run: `undefined` leaves the stored one as it is, `null` clears it. */
   readonly resolver?: ResolverAlarm | null;
+  /**
+   * Zones that were queried in this completed run (not skipped as not due, not refused or unreachable): their
+   * last-answered time becomes the run's end. A failed run must leave it out.
+   */
+  readonly zonesAnswered?: readonly string[];
 }
 
 /** Raised while scans find the DNS resolver down. */
@@ -115,6 +120,8 @@ export interface ListingRepository {
   getDegradedZones(): Promise<Set<string>>;
   /** The resolver alarm the last commits left raised, if any. */
   getResolverAlarm(): Promise<ResolverAlarm | undefined>;
+  /** Per zone, when it last answered in a completed run (ISO 8601); zones never queried are absent. */
+  getZonesAnswered(): Promise<Readonly<Record<string, string>>>;
 
   /**
    * Record a run as started (`status: 'running'`). The store records this process as its `owner` and renews the

@@ -25,6 +25,8 @@ export interface StoreMeta {
    * the marker is gone means the marker was lost, and opening must not mint a new one over this data.
    */
   readonly identity?: string;
+  /** Per zone, when it last answered (was queried) in a completed run: the end of that run, ISO 8601. */
+  readonly zonesAnswered?: Readonly<Record<string, string>>;
 }
 
 /** One run in a day's run bucket. */
@@ -207,6 +209,12 @@ export function readMeta(value: unknown, key: string): StoreMeta {
   }
   if (value.identity !== undefined && !isString(value.identity)) {
     throw corruptValue(key, 'identity is not a string');
+  }
+  if (
+    value.zonesAnswered !== undefined &&
+    (!isRecord(value.zonesAnswered) || !Object.values(value.zonesAnswered).every(isTime))
+  ) {
+    throw corruptValue(key, 'zonesAnswered is not a mapping of zone to time');
   }
   return value as unknown as StoreMeta;
 }

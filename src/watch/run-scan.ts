@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createDecider } from '../alerts/policy.ts';
 import { countLookups, probeZones, streamChecks, type ZoneProbe } from '../checks/run-check.ts';
 import type { DnsResolver } from '../dns/dns-resolver.ts';
+import { isQueryable } from '../dns/zone-health.ts';
 import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent, ListingPolicy } from '../domain/listing.ts';
@@ -101,10 +102,11 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
           });
     const health = probe.zones;
     const zoneHealth = due.map((zone) => health.get(zone.zone)).filter((h): h is ZoneHealthReport => !!h);
-    const [previous, degradedZones, resolverAlarm] = await Promise.all([
+    const [previous, degradedZones, resolverAlarm, zonesAnswered] = await Promise.all([
       deps.repo.getStates(),
       deps.repo.getDegradedZones(),
       deps.repo.getResolverAlarm(),
+      deps.repo.getZonesAnswered(),
     ]);
     if (probe.resolver.status !== 'ok') {
       outcome = await recordResolverOutage(deps, {
@@ -118,17 +120,26 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
       });
       outcome = { ...outcome, skippedZones: skipped };
     } else {
-      const newTargets = new Set<string>();
       const firstScanned = entries.filter((entry) => !entry.firstScannedAt).map((entry) => entry.target);
-      const firstScannedSet = new Set(firstScanned);
+      // A pair is on its first check when its zone has not answered since the target's entry was first scanned.
+      // Only targets whose entry is newer than some due zone's last answer can be: usually none after the first
+      // scans, so the map stays empty for a settled inventory.
+      const answered = zonesAnswered;
+      const oldestAnswer = due.map((zone) => answered[zone.zone] ?? '').sort()[0] ?? '\uffff';
+      const firstSeen = new Map<string, string>();
       let targets = 0;
       const items = (function* () {
         for (const { target, entry } of expandEntries(entries)) {
           targets++;
-          if (firstScannedSet.has(entry.target)) newTargets.add(target.value);
+          const since = entry.firstScannedAt ?? '';
+          if (since === '' || oldestAnswer < since) firstSeen.set(target.value, since);
           yield { target };
         }
       })();
+      const isFirstCheck = (target: string, zone: string): boolean => {
+        const since = firstSeen.get(target);
+        return since !== undefined && (since === '' || (answered[zone] ?? '') < since);
+      };
 
       const severities = new Map(due.map((zone) => [zone.zone, zone.severity]));
       const decider = createDecider({
@@ -136,7 +147,7 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
         at: started.toISOString(),
         policy: deps.policy,
         previous,
-        newTargets,
+        isFirstCheck,
         degradedZones,
         health,
         severityOf: (zone) => severities.get(zone) ?? 'major',
@@ -194,6 +205,9 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
         states: [...decision.states],
         degradedZones: [...decision.degradedZones],
         firstScanned,
+        zonesAnswered: [...health.values()]
+          .filter((report) => isQueryable(report.health))
+          .map((report) => report.zone),
         ...(resolverAlarm ? { resolver: null } : {}),
       });
       outcome = { run, events, skippedZones: skipped };
