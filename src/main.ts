@@ -9,7 +9,7 @@ import { probeZones } from './checks/run-check.ts';
 import type { CommandServices } from './command-api/command.ts';
 import { createZoneService } from './command-api/zone-service.ts';
 import { type AppConfig, loadConfig } from './config/app-config.ts';
-import { formatResolverAddress, parseResolverAddress } from './dns/resolver-address.ts';
+import { formatResolverAddress, parseResolverAddress, type ResolverAddress } from './dns/resolver-address.ts';
 import { UdpResolver } from './dns/udp-resolver.ts';
 import type { CheckResult } from './domain/check-result.ts';
 import { AppError, ErrorCode } from './errors.ts';
@@ -30,6 +30,8 @@ export interface WatchRuntime {
   readonly config: AppConfig;
   readonly repo: ListingRepository;
   readonly resolver: UdpResolver;
+  /** The resolvers asked, in order of preference. */
+  readonly servers: readonly ResolverAddress[];
   readonly catalog: Catalog;
   readonly metrics: ScanMetrics;
   scan(options?: {
@@ -82,6 +84,7 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
     config,
     repo,
     resolver,
+    servers,
     catalog,
     metrics,
     async scan(options = {}) {
@@ -163,6 +166,7 @@ export function createCommandServices(
       resolver: runtime.resolver,
       zones,
       concurrency: Math.min(runtime.config.dns.concurrency, 50),
+      servers: runtime.servers.map(formatResolverAddress),
     }),
     store: runtime.repo,
     zones: createZoneService({

@@ -10,37 +10,30 @@ export interface LookupServiceOptions {
   readonly resolver: DnsResolver;
   readonly zones: readonly Zone[];
   readonly concurrency: number;
-  /**
-   * How long a probe whose resolver verdict is `ok` is reused, in ms: chat lookups should not re-probe every list
-   * each time. A `down` or `unusable` verdict is never reused.
-   */
-  readonly healthTtlMs?: number;
   /** The resolver's servers (`host:port`), named when the resolver is down or unusable. */
   readonly servers?: readonly string[];
-  /** Milliseconds clock, injectable for tests. */
-  readonly now?: () => number;
 }
 
-/** The lookup engine behind the {@link LookupService} port, for commands that check a few targets on demand. */
+/**
+ * The lookup engine behind the {@link LookupService} port, for commands that check a few targets on demand.
+ *
+ * Every check probes the test points of the lists it uses, right before its lookups: a probe remembered from
+ * minutes ago would let a resolver that has just started answering NXDOMAIN for everything pass for healthy, and
+ * its answers for clean. Checks that arrive while a probe of the same lists is under way share it.
+ */
 export function createLookupService(options: LookupServiceOptions): LookupService {
-  const ttl = options.healthTtlMs ?? 5 * 60_000;
-  const now = options.now ?? Date.now;
-  let cached: { at: number; probe: ZoneProbe } | undefined;
-  /** The probe under way, shared by every check that arrives before it ends. */
-  let probing: Promise<ZoneProbe> | undefined;
+  const probing = new Map<string, Promise<ZoneProbe>>();
 
-  const currentProbe = async (): Promise<ZoneProbe> => {
-    if (cached && now() - cached.at <= ttl) return cached.probe;
-    probing ??= probeZones(options.zones, options.resolver, {
-      ...(options.servers ? { servers: options.servers } : {}),
-    }).finally(() => {
-      probing = undefined;
-    });
-    const probe = await probing;
-    // A dead or unusable resolver is not remembered: the next check probes again, so chat answers again as soon
-    // as the resolver is fixed instead of repeating "resolver down" for the rest of the TTL.
-    cached = probe.resolver.status === 'ok' ? { at: now(), probe } : undefined;
-    return probe;
+  const probe = (zones: readonly Zone[]): Promise<ZoneProbe> => {
+    const key = zones.map((zone) => zone.zone).join(' ');
+    let shared = probing.get(key);
+    if (!shared) {
+      shared = probeZones(zones, options.resolver, {
+        ...(options.servers ? { servers: options.servers } : {}),
+      }).finally(() => probing.delete(key));
+      probing.set(key, shared);
+    }
+    return shared;
   };
 
   return {
@@ -48,7 +41,7 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
       const zones = options.zones.filter((zone) =>
         targets.some((target) => zoneAccepts(zone.kind, target.kind)),
       );
-      const health = await currentProbe();
+      const health = await probe(zones);
       const results: CheckResult[] = [];
       const items = targets.map((target) => ({ target }));
       for await (const result of runChecks(items, { ...options, zones, health })) results.push(result);
