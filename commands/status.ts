@@ -19,7 +19,7 @@ import {
 import type { ListingState } from '../src/domain/listing.ts';
 import type { Zone } from '../src/domain/zone.ts';
 import { watchedFilter } from '../src/inventory/inventory.ts';
-import type { Message } from '../src/render/message.ts';
+import { cleanText, type Message } from '../src/render/message.ts';
 
 /** How the inventory covers the target, for the first line of the answer. */
 function coverage(status: TargetStatus): string {
@@ -53,11 +53,16 @@ export const statusCommand = defineCommand({
     const ephemeral = context.args.public !== true;
     const now = clock();
     const text = typeof context.args.target === 'string' ? context.args.target.trim() : '';
-    const [states, degraded, runs] = await Promise.all([
+    const [states, degraded, runs, resolverAlarm] = await Promise.all([
       store.getStates(),
       store.getDegradedZones(),
       store.listRuns({ limit: 1 }),
+      store.getResolverAlarm(),
     ]);
+    // While the resolver is down, "not listed" only means "not listed when last seen": said first, and not "good".
+    const blind = resolverAlarm
+      ? `The resolver is down or unusable since ${formatSince(resolverAlarm.downSince, now)}: ${cleanText(resolverAlarm.detail, 300)}. These are the listings of the last scan that got answers.`
+      : undefined;
     const footer = [describeRun(runs[0], now), describeDegraded(degraded)].filter(Boolean).join(' ');
 
     if (text === '') {
@@ -65,7 +70,7 @@ export const statusCommand = defineCommand({
       const watched = watchedFilter(await store.listInventory());
       const listed = sortListings([...states.values()].filter((state) => watched(state.target)));
       await context.reply(
-        summary({ listed, degraded: degraded.size, footer, now, zones: zones.list(), ephemeral }),
+        summary({ listed, degraded: degraded.size, blind, footer, now, zones: zones.list(), ephemeral }),
       );
       return;
     }
@@ -100,8 +105,12 @@ export const statusCommand = defineCommand({
     if (found.length === 0) {
       await context.reply({
         title: headline,
-        lines: [coverage(status), 'Not listed on any list in use, as of the last scan.'],
-        tone: degraded.size > 0 ? 'warning' : 'good',
+        lines: [
+          ...(blind ? [blind] : []),
+          coverage(status),
+          'Not listed on any list in use, as of the last scan.',
+        ],
+        tone: degraded.size > 0 || blind ? 'warning' : 'good',
         footer,
         ephemeral,
       });
@@ -127,6 +136,8 @@ export const statusCommand = defineCommand({
 function summary(input: {
   listed: readonly ListingState[];
   degraded: number;
+  /** Why the answer may be stale (the resolver is down), said first. */
+  blind: string | undefined;
   footer: string;
   now: Date;
   zones: readonly Zone[];
@@ -136,8 +147,11 @@ function summary(input: {
   if (listed.length === 0) {
     return {
       title: 'Nothing is listed',
-      lines: ['No watched target is listed on any list in use, as of the last scan.'],
-      tone: input.degraded > 0 ? 'warning' : 'good',
+      lines: [
+        ...(input.blind ? [input.blind] : []),
+        'No watched target is listed on any list in use, as of the last scan.',
+      ],
+      tone: input.degraded > 0 || input.blind ? 'warning' : 'good',
       footer,
       ephemeral,
     };

@@ -114,8 +114,13 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
       const outcome = await runScan(deps, options.signal);
       metrics.recordScan(outcome.run);
       if (config.historyKeepMs !== undefined && outcome.run.status === 'completed') {
-        const pruned = await repo.prune(new Date(Date.now() - config.historyKeepMs).toISOString());
-        if (pruned.runs > 0) log.info(pruned, 'pruned history older than history.keep');
+        // Housekeeping after a scan that is already recorded and routed: its failure must not fail the scan.
+        try {
+          const pruned = await repo.prune(new Date(Date.now() - config.historyKeepMs).toISOString());
+          if (pruned.runs > 0) log.info(pruned, 'pruned history older than history.keep');
+        } catch (error) {
+          log.warn({ err: error }, 'could not prune old history; trying again after the next scan');
+        }
       }
       metrics.recordEvents(outcome.events);
       // The listings gauge changes only with events (or on the first scan of this process): no store read otherwise.

@@ -153,6 +153,34 @@ export function createDecider(context: DecisionContext): {
         );
       }
     }
+    // The mirror image, for lists without test points: nothing proves they still answer, so one that suddenly
+    // "delists" most of what it listed (a lapsed list answering NXDOMAIN for everything) is suspect, not news.
+    const listedBefore = new Map<string, number>();
+    for (const state of previous.values()) {
+      if (state.status === 'listed') listedBefore.set(state.zone, (listedBefore.get(state.zone) ?? 0) + 1);
+    }
+    const delisting = new Map<string, number>();
+    for (const { state } of settled) {
+      if (
+        state.status === 'clean' &&
+        previous.get(listingKey(state.target, state.zone))?.status === 'listed'
+      ) {
+        delisting.set(state.zone, (delisting.get(state.zone) ?? 0) + 1);
+      }
+    }
+    for (const [zone, count] of delisting) {
+      const health = context.health.get(zone)?.health ?? 'untested';
+      const before = listedBefore.get(zone) ?? 0;
+      const share = count / Math.max(1, before);
+      if (health !== 'untested' || before < policy.massListingMinTargets || share < policy.massListingShare)
+        continue;
+      degraded.add(zone);
+      massDetail.set(
+        zone,
+        `would delist ${count} of its ${before} listings (${Math.round(share * 100)}%) at once, and it has no test ` +
+          'points to show it still answers: suspect list or resolver',
+      );
+    }
     for (const zone of degraded) {
       if (context.degradedZones.has(zone)) continue;
       const report = context.health.get(zone);

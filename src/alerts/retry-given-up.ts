@@ -8,6 +8,8 @@ export interface StandingNow {
   readonly isListed: (target: string, zone: string) => boolean;
   /** Whether the zone is degraded now. */
   readonly isDegraded: (zone: string) => boolean;
+  /** Whether the resolver alarm stands now. */
+  readonly resolverDown: boolean;
 }
 
 /**
@@ -32,17 +34,29 @@ export function staleReason(item: OutboxItem, now: StandingNow): string | undefi
   const { alert } = item;
   const listing = alert.kind === 'listed' || alert.kind === 'delisted';
   const zoneEvent = alert.kind === 'zone-degraded' || alert.kind === 'zone-recovered';
+  const resolverEvent = alert.kind === 'resolver-down' || alert.kind === 'resolver-recovered';
   const standing = listing
     ? now.isListed(alert.target ?? '', alert.zone ?? '')
     : zoneEvent
       ? now.isDegraded(alert.zone ?? '')
-      : undefined;
+      : resolverEvent
+        ? now.resolverDown
+        : undefined;
   if (standing === undefined) return undefined;
+  const what = listing ? 'listing' : zoneEvent ? 'zone' : 'resolver';
   if (item.action === 'trigger' && !standing) {
-    return listing ? 'no longer listed' : 'the zone has recovered';
+    return {
+      listing: 'no longer listed',
+      zone: 'the zone has recovered',
+      resolver: 'the resolver works again',
+    }[what];
   }
   if (item.action === 'resolve' && standing) {
-    return listing ? 'listed again since' : 'the zone is degraded again';
+    return {
+      listing: 'listed again since',
+      zone: 'the zone is degraded again',
+      resolver: 'the resolver is down again',
+    }[what];
   }
   return undefined;
 }

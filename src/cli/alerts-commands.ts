@@ -136,11 +136,16 @@ export function runAlertsRetry(ids: readonly string[], flags: ConfigFlags, io: C
     );
     const unknown = ids.filter((id) => !selected.some((item) => item.id === id));
     for (const id of unknown) io.stderr.write(`rblwatch: no given-up alert with id ${printable(id)}\n`);
-    const [states, degraded] = await Promise.all([runtime.repo.getStates(), runtime.repo.getDegradedZones()]);
+    const [states, degraded, resolverAlarm] = await Promise.all([
+      runtime.repo.getStates(),
+      runtime.repo.getDegradedZones(),
+      runtime.repo.getResolverAlarm(),
+    ]);
     const standing: StandingNow = {
       queued,
       isListed: (target, zone) => states.get(listingKey(target, zone))?.status === 'listed',
       isDegraded: (zone) => degraded.has(zone),
+      resolverDown: resolverAlarm !== undefined,
     };
     const stale = (item: OutboxItem): string | undefined => staleReason(item, standing);
     const failed = selected.filter((item) => {

@@ -188,9 +188,11 @@ export async function showStatus(
     repo.listRuns({ limit: 1 }),
     repo.getResolverAlarm(),
   ]);
-  // While the resolver is down, "not listed" only means "not listed when last seen": say so, and exit 2 (unknown).
+  // "Not listed" is only an answer once the target was scanned, and while the resolver answers: otherwise it means
+  // "not known to be listed", exit 2 (unknown), as `check` does.
+  let scanned = true;
   const blind = (listed: boolean): number =>
-    listed ? ExitCode.listed : resolverAlarm ? ExitCode.unknown : ExitCode.ok;
+    listed ? ExitCode.listed : resolverAlarm || !scanned ? ExitCode.unknown : ExitCode.ok;
   const degraded = [...degradedSet].sort();
   const byZone = new Map(zones.map((zone) => [zone.zone, zone]));
   const lastRun = runs[0];
@@ -205,6 +207,7 @@ export async function showStatus(
     if (!resolved.ok) throw new UserError(ErrorCode.TARGET_INVALID, resolved.error);
     status = resolved.value;
     listings = status.listings;
+    scanned = status.coverage.scanned;
     if (!isCovered(status) && listings.length === 0) {
       if (json) {
         io.stdout.write(
@@ -224,6 +227,9 @@ export async function showStatus(
     const document = {
       target: status?.target ?? null,
       watched: status ? isCovered(status) : inventory.length > 0,
+      scanned: status
+        ? status.coverage.scanned
+        : inventory.every((entry) => entry.firstScannedAt !== undefined),
       addresses: status ? status.coverage.watched : countTargets(inventory),
       listedTargets,
       lists,
@@ -242,7 +248,7 @@ export async function showStatus(
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     return blind(listings.length > 0);
   }
-  const scanned = lastRun
+  const asOf = lastRun
     ? `as of the last scan (${lastRun.status}, ${lastRun.endedAt ?? lastRun.startedAt})`
     : 'no scan has run yet';
   if (status) {
@@ -251,7 +257,7 @@ export async function showStatus(
       : status.coverage.scanned
         ? ''
         : ' (not every address has been scanned yet)';
-    io.stdout.write(`${describeListedShare(status)}, ${scanned}${note}\n`);
+    io.stdout.write(`${describeListedShare(status)}, ${asOf}${note}\n`);
   } else if (inventory.length === 0) {
     io.stdout.write(
       'nothing is watched yet: add targets to the config file or run `rblwatch watch add TARGET`\n',
@@ -259,7 +265,7 @@ export async function showStatus(
   } else {
     io.stdout.write(
       `${listedTargets.toLocaleString('en-US')} of ${countTargets(inventory).toLocaleString('en-US')} watched targets listed` +
-        `${lists > 0 ? ` on ${lists} list${lists === 1 ? '' : 's'}` : ''}, ${scanned}\n`,
+        `${lists > 0 ? ` on ${lists} list${lists === 1 ? '' : 's'}` : ''}, ${asOf}\n`,
     );
   }
   if (resolverAlarm) {

@@ -69,6 +69,7 @@ export type CommandStore = Pick<
   | 'changeInventory'
   | 'getStates'
   | 'getDegradedZones'
+  | 'getResolverAlarm'
   | 'listEvents'
   | 'listRuns'
 >;

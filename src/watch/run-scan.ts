@@ -186,7 +186,9 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
       }
       const decision = decider.finish();
       // The resolver answers again after an outage: that is news first, and it closes the outage's page.
-      const events = resolverAlarm
+      // Only a probe that got answers clears the alarm: with nothing watched, nothing was asked.
+      const recovered = resolverAlarm !== undefined && health.size > 0;
+      const events = recovered
         ? [
             resolverEvent(runId, 0, 'resolver-recovered', base.startedAt, recoveredDetail(resolverAlarm)),
             ...decision.events,
@@ -208,7 +210,7 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
         zonesAnswered: [...health.values()]
           .filter((report) => isQueryable(report.health))
           .map((report) => report.zone),
-        ...(resolverAlarm ? { resolver: null } : {}),
+        ...(recovered ? { resolver: null } : {}),
       });
       outcome = { run, events, skippedZones: skipped };
     }

@@ -168,3 +168,16 @@ describe('history of a watched range', () => {
     expect(text.stdout).toContain('198.51.100.10 was already listed on bl2.test');
   });
 });
+
+describe('a watched target not scanned yet', () => {
+  it('is not called clean: exit 2, and scanned: false in --json', async () => {
+    expect((await runCli(['watch', 'add', '198.51.100.100', '--config', file])).code).toBe(0);
+    const human = await runCli(['status', '198.51.100.100', '--config', file]);
+    expect(human.code).toBe(2);
+    expect(human.stdout).toContain('not every address has been scanned yet');
+    const json = await runCli(['status', '198.51.100.100', '--json', '--config', file]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ watched: true, scanned: false });
+    expect((await runCli(['watch', 'remove', '198.51.100.100', '--config', file])).code).toBe(0);
+  });
+});

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { statusCommand } from '../../../commands/status.ts';
+import { startedRun } from '../../../src/domain/scan-run.ts';
 import { makeEntry } from '../../../src/inventory/inventory.ts';
 import {
   type CommandHarness,
@@ -114,6 +115,29 @@ describe('/rbl status', () => {
       '8.8.8.8 is watched.',
       'Not listed on any list in use, as of the last scan.',
     ]);
+  });
+
+  it('says first that the resolver is down, and is never "good" then', async () => {
+    await seed();
+    const run = startedRun('2026-12-01T11:30:00.000Z-down01', '2026-12-01T11:30:00.000Z');
+    await harness.store.startRun(run);
+    await harness.store.commitRun({
+      run: {
+        ...run,
+        status: 'failed',
+        endedAt: '2026-12-01T11:31:00.000Z',
+        error: 'resolver-down: no answer',
+      },
+      events: [],
+      states: [],
+      degradedZones: [],
+      firstScanned: [],
+      resolver: { downSince: '2026-12-01T11:30:00.000Z', detail: 'no answer from 127.0.0.1:53 (3 attempts)' },
+    });
+    const { reply } = await harness.run(statusCommand, { target: '8.8.8.8' });
+    expect(reply.tone).toBe('warning');
+    expect(reply.lines[0]).toContain('The resolver is down or unusable since 2026-12-01 11:30 UTC');
+    expect(reply.lines[0]).toContain('no answer from 127.0.0.1:53');
   });
 
   it('says when a target is not watched', async () => {

@@ -187,6 +187,40 @@ describe('createDecider (listing policy)', () => {
     expect(world.states.size).toBe(0);
   });
 
+  it('a list without test points that suddenly delists half or more of 20+ listings is degraded, not believed', () => {
+    const world = newWorld();
+    const targets = Array.from({ length: 24 }, (_, i) => `4.4.4.${i}`);
+    const untested: ZoneHealthReport[] = [{ zone: 'bl.test', health: 'untested', detail: 'no test points' }];
+    // Listed gradually over time: the mass-listing guard is not what this is about.
+    scan(
+      world,
+      targets.map((t) => result(t, 'listed')),
+      { health: untested, policy: { massListingShare: 2 } },
+    );
+    // A lapsed list answering NXDOMAIN for everything: two clean scans would delist all 24.
+    scan(
+      world,
+      targets.map((t) => result(t, 'clean')),
+      { health: untested },
+    );
+    const suspect = scan(
+      world,
+      targets.map((t) => result(t, 'clean')),
+      { health: untested },
+    );
+    expect(kinds(suspect)).toEqual(['zone-degraded bl.test']);
+    expect(suspect.events[0]?.detail).toContain('would delist 24 of its 24 listings');
+    expect([...world.states.values()].filter((state) => state.status === 'listed')).toHaveLength(24);
+    // A list whose test points answer is believed: the same delistings go through.
+    const tested: ZoneHealthReport[] = [{ zone: 'bl.test', health: 'ok', detail: 'test points answer' }];
+    const believed = scan(
+      world,
+      targets.map((t) => result(t, 'clean')),
+      { health: tested },
+    );
+    expect(kinds(believed).filter((kind) => kind.startsWith('delisted'))).toHaveLength(24);
+  });
+
   it('the mass-listing guard leaves small inventories alone', () => {
     const world = newWorld();
     const targets = Array.from({ length: 19 }, (_, i) => `3.3.3.${i}`);

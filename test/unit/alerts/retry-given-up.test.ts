@@ -3,7 +3,13 @@ import type { Alert } from '../../../src/alerts/alert.ts';
 import { newOutboxItem, type OutboxItem } from '../../../src/alerts/outbox-item.ts';
 import { type StandingNow, staleReason } from '../../../src/alerts/retry-given-up.ts';
 import { dedupKey } from '../../../src/alerts/route-alerts.ts';
-import { delistedAlert, listedAlert, zoneDegradedAlert } from '../../fixtures/alerts.ts';
+import {
+  delistedAlert,
+  listedAlert,
+  resolverDownAlert,
+  resolverRecoveredAlert,
+  zoneDegradedAlert,
+} from '../../fixtures/alerts.ts';
 
 function givenUp(alert: Alert, action: OutboxItem['action'], createdAt: string): OutboxItem {
   return {
@@ -14,7 +20,7 @@ function givenUp(alert: Alert, action: OutboxItem['action'], createdAt: string):
 }
 
 function standing(options: Partial<StandingNow> = {}): StandingNow {
-  return { queued: [], isListed: () => false, isDegraded: () => false, ...options };
+  return { queued: [], isListed: () => false, isDegraded: () => false, resolverDown: false, ...options };
 }
 
 describe('staleReason: which given-up pages may be sent again', () => {
@@ -59,6 +65,14 @@ describe('staleReason: which given-up pages may be sent again', () => {
     expect(staleReason(degraded, standing())).toBe('the zone has recovered');
     expect(staleReason(recovered, standing({ isDegraded: () => true }))).toBe('the zone is degraded again');
     expect(staleReason(recovered, standing())).toBeUndefined();
+  });
+
+  it('applies the same rule to the resolver page', () => {
+    const down = givenUp(resolverDownAlert, 'trigger', '2026-11-28T10:00:30.000Z');
+    const up = givenUp(resolverRecoveredAlert, 'resolve', '2026-11-28T11:00:30.000Z');
+    expect(staleReason(down, standing())).toBe('the resolver works again');
+    expect(staleReason(down, standing({ resolverDown: true }))).toBeUndefined();
+    expect(staleReason(up, standing({ resolverDown: true }))).toBe('the resolver is down again');
   });
 
   it('never holds back a grouped message', () => {
