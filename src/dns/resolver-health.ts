@@ -15,6 +15,11 @@ export function canaryName(): string {
 
 const ok: ResolverHealth = { status: 'ok', detail: '' };
 
+/** Lists needed before "most fail alike" can outweigh a few that pass. */
+const MOST_ALIKE_MIN_LISTS = 5;
+/** Share of the tested lists failing the same way that makes the resolver the cause. */
+const MOST_ALIKE_SHARE = 0.8;
+
 /** How much of the probe set a failure covers: "every list's test point", or "5 of 7 lists' test points (...)". */
 interface Scope {
   readonly points: string;
@@ -49,8 +54,9 @@ function describeFailure(key: string, label: string, scope: Scope, canary: DnsRe
  * Judge the resolver from one run's probes: the canary answer and every zone's test-point probes. The rules:
  * - `down`: no reply at all, to the canary and to every test-point probe. A zone whose probe got any reply, even a
  *   wrong one, shows the resolver is alive, so `down` needs total silence.
- * - `unusable`: it replies, but at least two zones with test points were probed and none of them is `ok`: the same
- *   resolver failing every list is the resolver's fault, not the lists'. The detail names the most common failure
+ * - `unusable`: it replies, but at least two zones with test points were probed and none of them is `ok`, or (of
+ *   five or more) at least four in five fail the same way: the same resolver failing (nearly) every list is the
+ *   resolver's fault, not the lists'. The detail names the most common failure
  *   (NXDOMAIN, REFUSED, SERVFAIL, an error code such as Spamhaus's 127.255.255.254, a rewritten answer).
  * - otherwise `ok`, and zones are judged one by one. With a single tested zone that fails, the zone is blamed
  *   (one list can be down on its own), unless the canary got no reply either.
@@ -73,10 +79,12 @@ export function judgeResolver(
       detail: `no answer from ${servers.join(', ') || 'the resolver'}${attempts}${why}: ${subject} not running or not reachable`,
     };
   }
-  if (tested.length < 2 || tested.some((zone) => zone.report.health === 'ok')) return ok;
+  if (tested.length < 2) return ok;
+  const healthy = tested.filter((zone) => zone.report.health === 'ok').length;
 
   const counts = new Map<string, { label: string; count: number }>();
   for (const zone of tested) {
+    if (zone.report.health === 'ok') continue;
     const symptom = zone.symptom ?? { key: zone.report.health, label: zone.report.health };
     const entry = counts.get(symptom.key) ?? { label: symptom.label, count: 0 };
     entry.count++;
@@ -85,13 +93,18 @@ export function judgeResolver(
   // Most common first; ties keep the order in which the zones (the catalog) met them.
   const ranked = [...counts.entries()].sort((a, b) => b[1].count - a[1].count);
   const [key, top] = ranked[0] ?? ['', { label: '', count: 0 }];
+  // "Most lists fail the same way" blames the resolver: none passes, or (among enough lists that a few passing by
+  // luck or exception is no alibi) at least four in five fail alike.
+  const mostAlike = tested.length >= MOST_ALIKE_MIN_LISTS && top.count >= MOST_ALIKE_SHARE * tested.length;
+  if (healthy > 0 && !mostAlike) return ok;
   const named = servers.length > 0 ? servers : [...new Set(tested.flatMap((zone) => zone.servers))];
   const subject = `${named.length > 1 ? 'the resolvers' : 'the resolver'}${named.length > 0 ? ` ${named.join(', ')}` : ''}`;
   const others = ranked
     .slice(1)
     .map(([, other]) => `${other.label} ${other.count}`)
     .join(', ');
-  const partial = `${top.count} of ${tested.length} lists' test points (the others: ${others})`;
+  const rest = [others, healthy > 0 ? `ok ${healthy}` : ''].filter(Boolean).join(', ');
+  const partial = `${top.count} of ${tested.length} lists' test points (the others: ${rest})`;
   const scope: Scope =
     top.count === tested.length
       ? { points: "every list's test point", lists: 'every list' }

@@ -194,6 +194,23 @@ describe('probeZones judges the resolver', () => {
     });
   });
 
+  it('unusable: when most of many lists fail alike, one that passes is no alibi', async () => {
+    const ten = Array.from({ length: 10 }, (_, i) => makeZone({ zone: `z${i}.test` }));
+    // A filtering resolver that lets one list through and answers NXDOMAIN for the nine others.
+    const one = serveZoneData({ '2.0.0.127.z0.test': { A: ['127.0.0.2'] } });
+    answering({ rcode: 'NXDOMAIN' }, (q) => (q.name.endsWith('.z0.test') ? one(q) : { rcode: 'NXDOMAIN' }));
+    const mostly = await probe(ten);
+    expect(mostly.resolver.status).toBe('unusable');
+    expect(mostly.resolver.detail).toContain('9 of 10 lists');
+    expect(mostly.resolver.detail).toContain('ok 1');
+    // Three of ten failing alike is the lists' problem, not the resolver's.
+    const seven = serveZoneData(
+      Object.fromEntries(ten.slice(3).map((zone) => [`2.0.0.127.${zone.zone}`, { A: ['127.0.0.2'] }])),
+    );
+    answering({ rcode: 'NXDOMAIN' }, seven);
+    expect((await probe(ten)).resolver.status).toBe('ok');
+  });
+
   it('ok: a single tested list that fails is blamed, unless the canary got no reply either', async () => {
     answering({ rcode: 'NXDOMAIN' }, () => ({ drop: true }));
     const blamed = await probe([zoneA, untested]);
