@@ -2,7 +2,7 @@ import { type CommandContext, defineCommand } from '../src/command-api/command.t
 import { capLines, MAX_LINKS } from '../src/command-api/format-reply.ts';
 import { resolveChatTargets } from '../src/command-api/resolve-targets.ts';
 import { type CheckResult, formatCodes } from '../src/domain/check-result.ts';
-import type { Target } from '../src/domain/target.ts';
+import { type Target, targetKindNames } from '../src/domain/target.ts';
 import { cleanText, type MessageLink } from '../src/render/message.ts';
 
 /** Text from DNS reaches chat: `cleanText` drops control characters; the renderers escape markup and mentions. */
@@ -29,7 +29,7 @@ function delistLinksOf(listed: readonly CheckResult[]): MessageLink[] {
 
 /** "IPv6 addresses", "domains" or "IPv4 addresses and domains": the kinds of targets asked about. */
 function describeKinds(targets: readonly Target[]): string {
-  const names = { ip4: 'IPv4 addresses', ip6: 'IPv6 addresses', domain: 'domains' } as const;
+  const names = targetKindNames;
   return [...new Set(targets.map((target) => names[target.kind]))].join(' and ');
 }
 

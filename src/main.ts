@@ -59,6 +59,12 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
     config.spamhausDqsKey ? { dqsKey: config.spamhausDqsKey.reveal() } : {},
   );
   const repo = await openStore(storeLocation(config));
+  if (repo.identity === undefined) {
+    log.error(
+      'the store has data but lost its identity marker (keys deleted by hand, or a partial restore): a later reset ' +
+        'of this store cannot be told apart from a clean start; check the store before trusting its history',
+    );
+  }
   try {
     const recovered = await repo.recover(new Date().toISOString());
     if (recovered.replayed.length > 0)

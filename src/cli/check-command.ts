@@ -15,7 +15,7 @@ import {
 import { readEngineEnv } from '../config/env.ts';
 import { formatResolverAddress } from '../dns/resolver-address.ts';
 import type { CheckResult, ResolverHealth, ZoneHealthReport } from '../domain/check-result.ts';
-import { type Target, zoneAccepts } from '../domain/target.ts';
+import { type Target, targetKindNames, zoneAccepts } from '../domain/target.ts';
 import type { Severity } from '../domain/zone.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 import { expandCidr, type ParsedTarget, parseTarget } from '../inventory/parse-target.ts';
@@ -170,7 +170,7 @@ export async function runCheckCommand(
     );
     for (const kind of ['ip4', 'ip6', 'domain'] as const) {
       if (counts[kind] > 0 && !engine.catalog.zones.some((zone) => zoneAccepts(zone.kind, kind))) {
-        const what = { ip4: 'IPv4 addresses', ip6: 'IPv6 addresses', domain: 'domains' }[kind];
+        const what = targetKindNames[kind];
         warn(`no zone in the catalog takes ${what}: ${counts[kind]} target(s) not checked`);
       }
     }

@@ -6,6 +6,13 @@ export type Target =
 
 export type TargetKind = Target['kind'];
 
+/** How people call each kind of target, in the plural: "no list takes IPv6 addresses". */
+export const targetKindNames: Readonly<Record<TargetKind, string>> = {
+  ip4: 'IPv4 addresses',
+  ip6: 'IPv6 addresses',
+  domain: 'domains',
+};
+
 /** Whether a zone of this kind accepts a target of that kind (IPs only to IP zones of their family). */
 export function zoneAccepts(zoneKind: 'ip4' | 'ip6' | 'ip' | 'domain', targetKind: TargetKind): boolean {
   switch (targetKind) {

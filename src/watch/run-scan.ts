@@ -89,6 +89,18 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
   const base = startedRun(runId, started.toISOString());
   await deps.repo.startRun(base);
   let outcome: ScanOutcome;
+  /** Stopped (SIGTERM, SIGINT) before the end: recorded as interrupted, and nothing decided. */
+  const interrupted = async (summary: Partial<ScanRun>, skippedZones: string[]): Promise<ScanOutcome> => {
+    const run: ScanRun = {
+      ...base,
+      ...summary,
+      status: 'interrupted',
+      endedAt: clock().toISOString(),
+      error: 'interrupted: stopped before the scan finished; nothing was decided',
+    };
+    await deps.repo.endRun(run);
+    return { run, events: [], skippedZones };
+  };
   try {
     const { due, skipped } = await zonesDue(deps, started);
     const entries = await deps.inventory();
@@ -173,17 +185,7 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
       }
 
       const summary = { ...counts, targets, unknownByReason, zoneHealth };
-      if (signal?.aborted) {
-        const run: ScanRun = {
-          ...base,
-          ...summary,
-          status: 'interrupted',
-          endedAt: clock().toISOString(),
-          error: 'interrupted: stopped before the scan finished; nothing was decided',
-        };
-        await deps.repo.endRun(run);
-        return { run, events: [], skippedZones: skipped };
-      }
+      if (signal?.aborted) return await interrupted(summary, skipped);
       const decision = decider.finish();
       // The resolver answers again after an outage: that is news first, and it closes the outage's page.
       // Only a probe that got answers clears the alarm: with nothing watched, nothing was asked.
@@ -215,17 +217,8 @@ export async function runScan(deps: ScanDependencies, signal?: AbortSignal): Pro
       outcome = { run, events, skippedZones: skipped };
     }
   } catch (error) {
-    if (signal?.aborted) {
-      // Stopped while probing: an interruption, not a failure anyone must be told about.
-      const run: ScanRun = {
-        ...base,
-        status: 'interrupted',
-        endedAt: clock().toISOString(),
-        error: 'interrupted: stopped before the scan finished; nothing was decided',
-      };
-      await deps.repo.endRun(run);
-      return { run, events: [], skippedZones: [] };
-    }
+    // Stopped while probing: an interruption, not a failure anyone must be told about.
+    if (signal?.aborted) return await interrupted({}, []);
     const run: ScanRun = {
       ...base,
       status: 'failed',

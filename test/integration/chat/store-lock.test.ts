@@ -20,7 +20,7 @@ import { startTsxChild } from '../../helpers/tsx-child.ts';
  * clients run against the local fakes.
  */
 const CHILD = fileURLToPath(new URL('../store/sqlite-child.ts', import.meta.url));
-const HOLD_MS = 4_000;
+const HOLD_MS = 6_000;
 const alice: HarnessUser = { id: 'U0ALICE001', name: 'alice' };
 
 let dir: string;
@@ -64,6 +64,7 @@ it('acks and defers in time while another process holds the SQLite write lock, t
   const holder = startTsxChild(CHILD, ['hold-lock', join(dir, 'rblwatch.sqlite'), String(HOLD_MS)]);
   try {
     await holder.waitForLine(/^locked$/);
+    const lockedAt = performance.now();
     const [fromSlack, fromDiscord] = await Promise.all([
       slack.invoke('watch', { action: 'add', target: '11.22.33.7' }, alice),
       discord.invoke('watch', { action: 'add', target: '11.22.33.8' }, alice),
@@ -77,6 +78,10 @@ it('acks and defers in time while another process holds the SQLite write lock, t
     const record = discord.fake.interaction(discord.lastInteractionId() ?? '');
     expect(record?.callbackAfterMs[0]).toBeLessThan(3_000);
 
+    // The commands really met the lock: they arrived early enough that the platforms' whole 3 s answer window fell
+    // inside it, and (SQLite allows no other order) their writes went through only once it was released.
+    const record2 = discord.fake.interaction(discord.lastInteractionId() ?? '');
+    expect((record2?.sentAt ?? Number.POSITIVE_INFINITY) - lockedAt).toBeLessThan(HOLD_MS - 3_000);
     // Both users were told what happened once the write went through.
     expect(fromSlack.at(-1)?.text).toContain('11.22.33.7');
     expect(fromSlack.at(-1)?.ephemeral).toBe(false);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { InventoryEntry } from '../../../src/domain/inventory.ts';
 import { ErrorCode } from '../../../src/errors.ts';
 import { openPostgres } from '../../../src/store/backends/postgres.ts';
@@ -172,13 +172,8 @@ describeWithService(await postgresAvailability(DATABASE_URL), 'postgres store', 
       expect(Date.now() - started).toBeLessThan(3_000);
 
       await via.restore();
-      const deadline = Date.now() + 10_000;
-      let result: unknown;
-      while (Date.now() < deadline) {
-        result = await repo.listInventory().catch((error: unknown) => error);
-        if (Array.isArray(result)) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const back = repo;
+      const result = await vi.waitFor(() => back.listInventory(), { timeout: 10_000, interval: 100 });
       expect(result).toEqual([ENTRY]);
       await keyv.clear();
     });

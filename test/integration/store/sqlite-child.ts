@@ -59,6 +59,7 @@ if (mode === 'write-then-kill') {
   await new Promise((resolve) => setTimeout(resolve, Number(argument)));
   db.exec('ROLLBACK');
   db.close();
+  process.stdout.write('released\n');
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
