@@ -104,7 +104,7 @@ try {
     `metrics recordLookup   ${perCall.toFixed(1)} ns per call (${calls.toLocaleString('en-US')} calls)`,
   );
   const rendered = performance.now();
-  const text = metrics.render();
+  const text = await metrics.render();
   console.log(
     `metrics render         ${(performance.now() - rendered).toFixed(1)} ms, ${text.length.toLocaleString('en-US')} bytes`,
   );

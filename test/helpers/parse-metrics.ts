@@ -33,10 +33,12 @@ function unescapeText(text: string, quotes: boolean): string {
   );
 }
 
+/** Values as Prometheus reads them (Go's ParseFloat: `NaN` and `Inf` in any case; prom-client writes `Nan`). */
 function parseValue(text: string, line: string): number {
-  if (text === 'NaN') return Number.NaN;
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  const special = text.toLowerCase();
+  if (special === 'nan') return Number.NaN;
+  if (special === '+inf' || special === 'inf') return Number.POSITIVE_INFINITY;
+  if (special === '-inf') return Number.NEGATIVE_INFINITY;
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) throw new Error(`not a sample value in: ${line}`);
   return value;

@@ -1,3 +1,4 @@
+import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { ScanRun } from '../../../src/domain/scan-run.ts';
 import { createMetrics, type ScanMetrics } from '../../../src/http/metrics.ts';
@@ -58,6 +59,7 @@ const families: Record<string, { type: string; help: string }> = {
     type: 'gauge',
     help: 'Alert items given up on, kept for `rblwatch alerts pending`.',
   },
+  rblwatch_scan_duration_seconds: { type: 'histogram', help: 'Wall time of finished scans, by status.' },
 };
 
 /** The rblwatch families of an exposition: type, help and sorted samples of each, for one `toEqual`. */
@@ -160,7 +162,59 @@ describe('createMetrics', () => {
       ]),
       rblwatch_outbox_pending: family('rblwatch_outbox_pending', ['rblwatch_outbox_pending 3']),
       rblwatch_outbox_failed: family('rblwatch_outbox_failed', ['rblwatch_outbox_failed 1']),
+      // 2.5 s: in every bucket from 2.5 up.
+      rblwatch_scan_duration_seconds: family('rblwatch_scan_duration_seconds', [
+        'rblwatch_scan_duration_seconds_bucket{le="+Inf",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="0.5",status="completed"} 0',
+        'rblwatch_scan_duration_seconds_bucket{le="1",status="completed"} 0',
+        'rblwatch_scan_duration_seconds_bucket{le="10",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="120",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="1800",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="2.5",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="30",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="300",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="3600",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="5",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="60",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="600",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_count{status="completed"} 1',
+        'rblwatch_scan_duration_seconds_sum{status="completed"} 2.5',
+      ]),
     });
+  });
+
+  it('observes each finished run in the duration histogram under its status, and no running one', async () => {
+    const metrics = createMetrics();
+    metrics.recordScan(scanRun({ status: 'failed', endedAt: '2026-11-28T17:17:00.250Z' }));
+    metrics.recordScan(scanRun({ endedAt: '2026-11-28T17:19:00.000Z' }));
+    metrics.recordScan(scanRun({ status: 'running', endedAt: undefined }));
+    const samples = await samplesOf(metrics, 'rblwatch_scan_duration_seconds');
+    expect(samples.filter((line) => !line.includes('_bucket'))).toEqual([
+      'rblwatch_scan_duration_seconds_count{status="completed"} 1',
+      'rblwatch_scan_duration_seconds_count{status="failed"} 1',
+      'rblwatch_scan_duration_seconds_sum{status="completed"} 120',
+      'rblwatch_scan_duration_seconds_sum{status="failed"} 0.25',
+    ]);
+    expect(samples).toContain('rblwatch_scan_duration_seconds_bucket{le="60",status="completed"} 0');
+    expect(samples).toContain('rblwatch_scan_duration_seconds_bucket{le="120",status="completed"} 1');
+    expect(samples).toContain('rblwatch_scan_duration_seconds_bucket{le="0.5",status="failed"} 1');
+  });
+
+  it("adds prom-client's process and event-loop metrics under their standard names, unless turned off", async () => {
+    const withDefaults = parseExposition(await createMetrics().render());
+    expect(withDefaults.get('process_cpu_seconds_total')?.type).toBe('counter');
+    expect(withDefaults.get('process_resident_memory_bytes')?.type).toBe('gauge');
+    expect(withDefaults.get('nodejs_eventloop_lag_p99_seconds')?.type).toBe('gauge');
+    expect(withDefaults.get('nodejs_heap_size_used_bytes')?.type).toBe('gauge');
+    const bare = parseExposition(await createMetrics({ defaultMetrics: false }).render());
+    expect([...bare.keys()].sort()).toEqual(Object.keys(families).sort());
+  });
+
+  it("never registers on prom-client's global default registry", async () => {
+    const metrics = createMetrics();
+    metrics.recordLookup('zen.example', 'clean');
+    metrics.recordScan(scanRun());
+    expect(await register.getMetricsAsJSON()).toEqual([]);
   });
 
   it('counts skipped ticks by reason, including reasons not pre-set', async () => {
