@@ -84,7 +84,7 @@ async function add(context: CommandContext, text: string): Promise<void> {
     title: `Now watching ${entry.target}`,
     lines: [
       describeLabels(entry.labels),
-      `The next scan covers it; /rbl status ${entry.target} shows the result.`,
+      `The next scan covers it; ${context.syntax('status', entry.target)} shows the result.`,
     ],
     tone: 'good',
     footer: `Added by ${by}`,
@@ -112,7 +112,7 @@ async function remove(context: CommandContext, text: string): Promise<void> {
   context.log.info({ by, action: 'watch-remove', target }, 'watch remove');
   await context.reply({
     title: `Stopped watching ${target}`,
-    lines: [`Its history is kept: /rbl history ${target}.`],
+    lines: [`Its history is kept: ${context.syntax('history', target)}.`],
     tone: 'neutral',
     footer: `Removed by ${by}`,
     ephemeral: false,
