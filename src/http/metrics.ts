@@ -69,6 +69,8 @@ const finishedStatuses: readonly ScanRunStatus[] = ['completed', 'interrupted', 
  * about ten, and a scan that runs into its next tick is the one to see.
  */
 const SCAN_DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+// No lookup latency histogram: prom-client's observe() with a zone label costs about 400 ns against the counter
+// bump's 30 (measured on the CI box), and recordLookup runs once per lookup. Scan duration says when lists slow down.
 
 /** Counts keyed by two label values; nested maps so the hot path allocates no key string. */
 type TwoLabels = Map<string, Map<string, number>>;

@@ -35,15 +35,6 @@ function listed(target: string): CheckResult {
   };
 }
 
-/** Poll for something that is not a fake Discord event (a log line). */
-async function until(probe: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /**
  * Resolves once Discord has received a defer for the interaction being run: a command slow to answer waits for
  * this instead of sleeping past `autoDeferMs`, so it is slow for exactly as long as the adapter needs.
@@ -522,10 +513,7 @@ describe('Discord adapter: errors', () => {
       context: 0,
       data: { id: '1', name: 'rbl', type: 1, options: [{ name: 'echo', type: 1, options: [] }] },
     });
-    await until(
-      () => harness.logs.some((line) => line.msg === 'Discord interaction handler failed'),
-      'the handler failure to be logged',
-    );
+    await harness.waitForLog('Discord interaction handler failed');
     expect(harness.logs.some((line) => line.msg === 'could not deliver the reply')).toBe(true);
     const replies = await harness.invoke('echo', { text: 'still here' }, bob);
     expect(replies[0]?.text).toContain('still here');

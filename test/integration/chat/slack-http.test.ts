@@ -33,7 +33,16 @@ const OPS_GROUP = 'S0OPS';
 const alice = { id: 'U0ALICE', name: 'alice' };
 
 let echoRuns = 0;
-let releaseSlow: (() => void) | undefined;
+/** Resolves, with the function that lets it finish, once the `slow` command has started. */
+let slowStarted = whenStarted();
+
+function whenStarted() {
+  let started: (release: () => void) => void = () => {};
+  const release = new Promise<() => void>((resolve) => {
+    started = resolve;
+  });
+  return { release, started: (finish: () => void) => started(finish) };
+}
 
 const echoCommand = defineCommand({
   name: 'echo',
@@ -72,9 +81,7 @@ const slowCommand = defineCommand({
   access: 'read',
   options: [],
   async run(context) {
-    await new Promise<void>((resolve) => {
-      releaseSlow = resolve;
-    });
+    await new Promise<void>((resolve) => slowStarted.started(resolve));
     await context.reply({ title: 'Finally', lines: ['done'], ephemeral: true });
   },
 });
@@ -129,17 +136,6 @@ function receiverUrl(): string {
 
 function commandBody(text: string, responseUrl: string): string {
   return new URLSearchParams(slashCommandPayload({ text, response_url: responseUrl })).toString();
-}
-
-/** Poll until `probe` returns something (for state the fake does not see). */
-async function until<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /**
@@ -215,13 +211,13 @@ describe('Slack HTTP receiver: request verification', () => {
   });
 
   it('acks before the command runs: the HTTP answer comes while the command is still working', async () => {
-    releaseSlow = undefined;
+    slowStarted = whenStarted();
     const response = slack.fake.newResponseUrl();
     const body = commandBody('slow', response.url);
     const answer = await postToReceiver(receiverUrl(), body, signSlackRequest(FAKE_SIGNING_SECRET, body));
     expect(answer.status).toBe(200);
     expect(slack.fake.responsesFor(response.id)).toEqual([]);
-    const release = await until(() => releaseSlow);
+    const release = await slowStarted.release;
     release();
     await slack.fake.waitFor(
       () => slack.fake.responsesFor(response.id).length === 1,

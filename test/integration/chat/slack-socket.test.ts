@@ -108,7 +108,7 @@ describe('Slack Socket Mode', () => {
       10_000,
       'the reconnect',
     );
-    await waitForLog(slack.logs, 'Slack Socket Mode reconnected');
+    await slack.waitForLog('Slack Socket Mode reconnected');
     expect(slack.logs.some((l) => l.msg === 'Slack Socket Mode connection closed; reconnecting')).toBe(true);
     const [reply] = await slack.invoke('echo', { words: 'after the drop' }, alice);
     expect(reply?.text).toContain('after the drop');
@@ -130,14 +130,6 @@ describe('Slack Socket Mode', () => {
     expect(slack.logs.filter((l) => l.msg === 'Slack listener failed')).toEqual([]);
   });
 });
-
-async function waitForLog(lines: Record<string, unknown>[], msg: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!lines.some((l) => l.msg === msg)) {
-    if (Date.now() > deadline) throw new Error(`no log line "${msg}"`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('Slack Socket Mode, its own app', () => {
   function makeAdapter(
@@ -210,7 +202,7 @@ describe('Slack Socket Mode, its own app', () => {
     expect(fake.openSockets()).toBe(1);
     // A drop arms the reconnect (one ping timeout away); stop() must disarm it.
     fake.dropSockets();
-    await waitForLog(first.lines, 'Slack Socket Mode connection closed; reconnecting');
+    await first.waitForLine((l) => l.msg === 'Slack Socket Mode connection closed; reconnecting', 'the drop');
     await adapter.stop();
     await fake.waitFor(() => fake.openSockets() === 0, 5_000, 'the socket to close');
     // A second adapter with the same delays, dropped after the first one's reconnect was armed: once it has
@@ -220,7 +212,7 @@ describe('Slack Socket Mode, its own app', () => {
     try {
       await witness.start();
       fake.dropSockets();
-      await waitForLog(second.lines, 'Slack Socket Mode reconnected');
+      await second.waitForLine((l) => l.msg === 'Slack Socket Mode reconnected', 'the reconnect');
       expect(fake.connections()).toBe(3);
       expect(first.lines.filter((l) => l.msg === 'Slack Socket Mode reconnecting')).toEqual([]);
     } finally {
