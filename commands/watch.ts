@@ -1,4 +1,4 @@
-import { type CommandContext, defineCommand } from '../src/command-api/command.ts';
+import { type CommandContext, type CommandOutcome, defineCommand } from '../src/command-api/command.ts';
 import { describeCaller } from '../src/command-api/format-reply.ts';
 import { resolveWatchedTarget } from '../src/command-api/resolve-subject.ts';
 import { isReservedAddress } from '../src/command-api/resolve-targets.ts';
@@ -10,6 +10,17 @@ import { cleanText, type Message } from '../src/render/message.ts';
 
 function refused(title: string, reason: string): Message {
   return { title, lines: [reason], tone: 'warning', ephemeral: true };
+}
+
+/** Answers a refusal privately and reports `outcome`. */
+async function refuse(
+  context: CommandContext,
+  outcome: CommandOutcome,
+  title: string,
+  reason: string,
+): Promise<CommandOutcome> {
+  await context.reply(refused(title, reason));
+  return outcome;
 }
 
 function labelsOf(args: CommandContext['args']): Labels {
@@ -44,7 +55,7 @@ function chatRefusal(entry: InventoryEntry): string | undefined {
   return undefined;
 }
 
-async function add(context: CommandContext, text: string): Promise<void> {
+async function add(context: CommandContext, text: string): Promise<CommandOutcome> {
   const { store, clock } = context.services;
   const by = describeCaller(context.user);
   let entry: InventoryEntry;
@@ -55,27 +66,27 @@ async function add(context: CommandContext, text: string): Promise<void> {
       addedBy: by,
     });
   } catch (error) {
-    if (isUserError(error)) return context.reply(refused('Nothing was added', cleanText(error.message)));
+    if (isUserError(error)) return refuse(context, 'invalid', 'Nothing was added', cleanText(error.message));
     throw error;
   }
   const refusal = chatRefusal(entry);
-  if (refusal) return context.reply(refused('Nothing was added', refusal));
+  if (refusal) return refuse(context, 'refused', 'Nothing was added', refusal);
   // The same checks, and the same wording, as `rblwatch watch add`.
   const { duplicate, overlaps } = checkOverlap(await store.listInventory(), entry.target);
   if (duplicate) {
     const where = duplicate.source === 'config' ? 'config file' : 'store';
-    return context.reply(refused('Nothing was added', `${entry.target} is already watched (${where})`));
+    return refuse(context, 'refused', 'Nothing was added', `${entry.target} is already watched (${where})`);
   }
   const overlap = overlaps[0];
   if (overlap) {
     // The CLI only warns: each address is scanned once, credited to the first entry. From chat an overlapping
     // entry is almost always a mistake (its labels would never route the shared addresses), so it is refused.
-    return context.reply(
-      refused(
-        'Nothing was added',
-        `${entry.target} overlaps ${overlap.target} (${describeOverlap(entry, overlap)}); ` +
-          'addresses in both would be scanned once, under the first entry. Remove one of them first.',
-      ),
+    return refuse(
+      context,
+      'refused',
+      'Nothing was added',
+      `${entry.target} overlaps ${overlap.target} (${describeOverlap(entry, overlap)}); ` +
+        'addresses in both would be scanned once, under the first entry. Remove one of them first.',
     );
   }
   await context.services.store.putInventory(entry);
@@ -91,20 +102,24 @@ async function add(context: CommandContext, text: string): Promise<void> {
     // Announced to the channel, like every change: the team sees who changed what is watched.
     ephemeral: false,
   });
+  return 'ok';
 }
 
-async function remove(context: CommandContext, text: string): Promise<void> {
+async function remove(context: CommandContext, text: string): Promise<CommandOutcome> {
   const { store } = context.services;
   const resolved = resolveWatchedTarget(text, await store.listInventory());
-  if (!resolved.ok) return context.reply(refused('Nothing was removed', resolved.error));
+  if (!resolved.ok) return refuse(context, 'invalid', 'Nothing was removed', resolved.error);
   const { target, exact, within } = resolved.value;
   if (!exact) {
     const inside = within.length > 0 ? `; it is part of ${within.map((e) => e.target).join(', ')}` : '';
-    return context.reply(refused('Nothing was removed', `${target} is not watched${inside}`));
+    return refuse(context, 'not-found', 'Nothing was removed', `${target} is not watched${inside}`);
   }
   if (exact.source === 'config') {
-    return context.reply(
-      refused('Nothing was removed', `${target} comes from the config file; remove it there`),
+    return refuse(
+      context,
+      'refused',
+      'Nothing was removed',
+      `${target} comes from the config file; remove it there`,
     );
   }
   const by = describeCaller(context.user);
@@ -117,6 +132,7 @@ async function remove(context: CommandContext, text: string): Promise<void> {
     footer: `Removed by ${by}`,
     ephemeral: false,
   });
+  return 'ok';
 }
 
 /**
@@ -151,6 +167,6 @@ export const watchCommand = defineCommand({
     const text = String(context.args.target ?? '');
     if (action === 'add') return add(context, text);
     if (action === 'remove') return remove(context, text);
-    await context.reply(refused('Nothing was changed', 'the action must be add or remove'));
+    return refuse(context, 'invalid', 'Nothing was changed', 'the action must be add or remove');
   },
 });
