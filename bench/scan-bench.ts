@@ -2,6 +2,8 @@
  * `npm run bench:scan`: a whole watch scan of 65,536 IPv4 targets (one /16 in the inventory) x 10 zones against
  * rbldnsd on loopback, with the default SQLite store: wall time, lookups per second, peak RSS, and the store writes
  * and transactions of a second scan that changes nothing (the goal is a handful, whatever the inventory size).
+ * Every result is counted in the /metrics set as `serve` counts it, and the cost of that counter alone is timed
+ * apart (it runs once per lookup).
  *
  * Options: --targets N (power of two up to 65536), --concurrency N.
  */
@@ -13,6 +15,7 @@ import { configDefaults } from '../src/config/app-config.ts';
 import { UdpResolver } from '../src/dns/udp-resolver.ts';
 import { defaultListingPolicy } from '../src/domain/listing.ts';
 import type { Zone } from '../src/domain/zone.ts';
+import { createMetrics } from '../src/http/metrics.ts';
 import { makeEntry } from '../src/inventory/inventory.ts';
 import { formatIpv4 } from '../src/inventory/parse-target.ts';
 import { openSqlite } from '../src/store/backends/sqlite.ts';
@@ -56,6 +59,7 @@ const resolver = new UdpResolver({ servers: [{ host: server.host, port: server.p
 const sqlite = await openSqlite(join(dir, 'rblwatch.sqlite'));
 const { keyv, store } = instrumentKeyv(sqlite);
 const repo = new KeyvListingRepository({ keyv, backend: 'sqlite' });
+const metrics = createMetrics();
 try {
   await repo.putInventory(
     makeEntry(`10.0.0.0/${prefix}`, {}, { source: 'config', addedAt: new Date().toISOString() }),
@@ -72,6 +76,7 @@ try {
       policy: defaultListingPolicy,
       inventory: () => repo.listInventory(),
       publisher: { publish: async () => {} },
+      onResult: (result) => metrics.recordLookup(result.zone, result.status, result.reason),
     });
     const seconds = (performance.now() - started) / 1000;
     const { run } = outcome;
@@ -91,6 +96,18 @@ try {
   );
   await scan('first scan (records the existing listings)');
   await scan('second scan (no changes)');
+  const calls = 10_000_000;
+  const counted = performance.now();
+  for (let n = 0; n < calls; n++) metrics.recordLookup(zones[n % zoneCount]?.zone ?? '', 'clean');
+  const perCall = ((performance.now() - counted) * 1e6) / calls;
+  console.log(
+    `metrics recordLookup   ${perCall.toFixed(1)} ns per call (${calls.toLocaleString('en-US')} calls)`,
+  );
+  const rendered = performance.now();
+  const text = await metrics.render();
+  console.log(
+    `metrics render         ${(performance.now() - rendered).toFixed(1)} ms, ${text.length.toLocaleString('en-US')} bytes`,
+  );
   console.log(`peak RSS               ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {
   await repo.close();

@@ -13,7 +13,7 @@ function refused(reason: string): Message {
   return { title: 'Nothing was muted', lines: [reason], tone: 'warning', ephemeral: true };
 }
 
-/** `/rbl mute subject duration [reason]`: silence new alarms for a zone or a watched target for a while. */
+/** `/rbl mute subject duration [reason]` (`rblwatch mute` in a shell): silence new alarms for a zone or a watched target for a while. */
 export const muteCommand = defineCommand({
   name: 'mute',
   description: 'Silence new alarms for a zone or a watched target for a while',
@@ -38,17 +38,26 @@ export const muteCommand = defineCommand({
     const durationText = String(context.args.duration ?? '').trim();
     const ms = parseDuration(durationText.toLowerCase());
     if (ms === undefined) {
-      return context.reply(refused('the duration must look like 30m, 2h, 7d or 1h30m'));
+      await context.reply(refused('the duration must look like 30m, 2h, 7d or 1h30m'));
+      return 'invalid';
     }
-    if (ms < MIN_MUTE_MS) return context.reply(refused('a mute lasts at least 1 minute'));
-    if (ms > MAX_MUTE_MS) return context.reply(refused('a mute lasts at most 90 days'));
+    if (ms < MIN_MUTE_MS || ms > MAX_MUTE_MS) {
+      await context.reply(
+        refused(ms < MIN_MUTE_MS ? 'a mute lasts at least 1 minute' : 'a mute lasts at most 90 days'),
+      );
+      return 'invalid';
+    }
 
     const subject = resolveMuteSubject(
       String(context.args.subject ?? ''),
       zones.list(),
       await store.listInventory(),
+      context.syntax,
     );
-    if (!subject.ok) return context.reply(refused(subject.error));
+    if (!subject.ok) {
+      await context.reply(refused(subject.error));
+      return 'invalid';
+    }
     const { scope, value } = subject.value;
 
     const now = clock();
@@ -74,9 +83,10 @@ export const muteCommand = defineCommand({
         ...(earlier ? [`This replaces the earlier mute until ${formatTime(earlier.until)}.`] : []),
       ],
       tone: 'neutral',
-      footer: `Muted by ${by}; /rbl unmute ${value} ends it early`,
+      footer: `Muted by ${by}; ${context.syntax('unmute', value)} ends it early`,
       // Announced to the channel: everyone should know an alarm is silenced, and by whom.
       ephemeral: false,
     });
+    return 'ok';
   },
 });

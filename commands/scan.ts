@@ -45,7 +45,7 @@ export function createScanCommand(options: ScanCommandOptions = {}): CommandDefi
       if (outcome === 'busy') {
         await context.reply({
           title: 'A scan is already running',
-          lines: ['No second scan was started; /rbl status shows the results once it ends.'],
+          lines: [`No second scan was started; ${context.syntax('status')} shows the results once it ends.`],
           tone: 'neutral',
           ephemeral: true,
         });
@@ -63,7 +63,9 @@ export function createScanCommand(options: ScanCommandOptions = {}): CommandDefi
       if (outcome === 'waiting') {
         await context.reply({
           title: 'Scan started, still running',
-          lines: [`It has run for ${formatDuration(maxWaitMs)}; /rbl status shows the results once it ends.`],
+          lines: [
+            `It has run for ${formatDuration(maxWaitMs)}; ${context.syntax('status')} shows the results once it ends.`,
+          ],
           tone: 'neutral',
           footer: `Started by ${by}`,
           ephemeral: true,

@@ -92,7 +92,7 @@ export const statusCommand = defineCommand({
       await context.reply({
         title: `${status.target} is not watched`,
         lines: [
-          `Look it up now with /rbl check ${status.target}, or start watching it with /rbl watch add ${status.target}.`,
+          `Look it up now with ${context.syntax('check', status.target)}, or start watching it with ${context.syntax('watch', 'add', status.target)}.`,
         ],
         tone: 'neutral',
         ephemeral,

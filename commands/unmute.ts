@@ -15,11 +15,11 @@ export const unmuteCommand = defineCommand({
     if (!found.ok || found.value === undefined) {
       await context.reply({
         title: 'Nothing was unmuted',
-        lines: [found.ok ? 'That is not muted; /rbl mutes lists what is.' : found.error],
+        lines: [found.ok ? `That is not muted; ${context.syntax('mutes')} lists what is.` : found.error],
         tone: 'warning',
         ephemeral: true,
       });
-      return;
+      return found.ok ? 'not-found' : 'invalid';
     }
     const { scope, value } = found.value;
     // false: it expired between the read and now, which is the outcome asked for anyway.
@@ -33,5 +33,6 @@ export const unmuteCommand = defineCommand({
       footer: `Unmuted by ${by}`,
       ephemeral: false,
     });
+    return 'ok';
   },
 });

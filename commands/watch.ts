@@ -1,4 +1,4 @@
-import { type CommandContext, defineCommand } from '../src/command-api/command.ts';
+import { type CommandContext, type CommandOutcome, defineCommand } from '../src/command-api/command.ts';
 import { describeCaller } from '../src/command-api/format-reply.ts';
 import { resolveWatchedTarget } from '../src/command-api/resolve-subject.ts';
 import { isReservedAddress } from '../src/command-api/resolve-targets.ts';
@@ -10,6 +10,17 @@ import { cleanText, type Message } from '../src/render/message.ts';
 
 function refused(title: string, reason: string): Message {
   return { title, lines: [reason], tone: 'warning', ephemeral: true };
+}
+
+/** Answers a refusal privately and reports `outcome`. */
+async function refuse(
+  context: CommandContext,
+  outcome: CommandOutcome,
+  title: string,
+  reason: string,
+): Promise<CommandOutcome> {
+  await context.reply(refused(title, reason));
+  return outcome;
 }
 
 function labelsOf(args: CommandContext['args']): Labels {
@@ -44,7 +55,7 @@ function chatRefusal(entry: InventoryEntry): string | undefined {
   return undefined;
 }
 
-async function add(context: CommandContext, text: string): Promise<void> {
+async function add(context: CommandContext, text: string): Promise<CommandOutcome> {
   const { store, clock } = context.services;
   const by = describeCaller(context.user);
   let entry: InventoryEntry;
@@ -55,11 +66,11 @@ async function add(context: CommandContext, text: string): Promise<void> {
       addedBy: by,
     });
   } catch (error) {
-    if (isUserError(error)) return context.reply(refused('Nothing was added', cleanText(error.message)));
+    if (isUserError(error)) return refuse(context, 'invalid', 'Nothing was added', cleanText(error.message));
     throw error;
   }
   const notForChat = chatRefusal(entry);
-  if (notForChat) return context.reply(refused('Nothing was added', notForChat));
+  if (notForChat) return refuse(context, 'refused', 'Nothing was added', notForChat);
   // The same checks, and the same wording, as `rblwatch watch add`, made on the inventory as it is inside the one
   // atomic change: a `watch add` of the same target from the CLI at the same moment cannot be overwritten.
   let refusal: string | undefined;
@@ -79,50 +90,54 @@ async function add(context: CommandContext, text: string): Promise<void> {
     }
     return refusal ? {} : { put: [entry] };
   });
-  if (refusal) return context.reply(refused('Nothing was added', refusal));
+  if (refusal) return refuse(context, 'refused', 'Nothing was added', refusal);
   context.log.info({ by, action: 'watch-add', target: entry.target, labels: entry.labels }, 'watch add');
   await context.reply({
     title: `Now watching ${entry.target}`,
     lines: [
       describeLabels(entry.labels),
-      `The next scan covers it; /rbl status ${entry.target} shows the result.`,
+      `The next scan covers it; ${context.syntax('status', entry.target)} shows the result.`,
     ],
     tone: 'good',
     footer: `Added by ${by}`,
     // Announced to the channel, like every change: the team sees who changed what is watched.
     ephemeral: false,
   });
+  return 'ok';
 }
 
-async function remove(context: CommandContext, text: string): Promise<void> {
+async function remove(context: CommandContext, text: string): Promise<CommandOutcome> {
   const { store } = context.services;
-  let refusal: string | undefined;
+  let refusal: { outcome: 'invalid' | 'not-found' | 'refused'; why: string } | undefined;
   let target = '';
   await store.changeInventory((current) => {
+    refusal = undefined;
     const resolved = resolveWatchedTarget(text, current);
     if (!resolved.ok) {
-      refusal = resolved.error;
+      refusal = { outcome: 'invalid', why: resolved.error };
       return {};
     }
     const { exact, within } = resolved.value;
     target = resolved.value.target;
-    refusal = !exact
-      ? `${target} is not watched${within.length > 0 ? `; it is part of ${within.map((e) => e.target).join(', ')}` : ''}`
-      : exact.source === 'config'
-        ? `${target} comes from the config file; remove it there`
-        : undefined;
+    if (!exact) {
+      const inside = within.length > 0 ? `; it is part of ${within.map((e) => e.target).join(', ')}` : '';
+      refusal = { outcome: 'not-found', why: `${target} is not watched${inside}` };
+    } else if (exact.source === 'config') {
+      refusal = { outcome: 'refused', why: `${target} comes from the config file; remove it there` };
+    }
     return refusal ? {} : { remove: [target] };
   });
-  if (refusal) return context.reply(refused('Nothing was removed', refusal));
+  if (refusal) return refuse(context, refusal.outcome, 'Nothing was removed', refusal.why);
   const by = describeCaller(context.user);
   context.log.info({ by, action: 'watch-remove', target }, 'watch remove');
   await context.reply({
     title: `Stopped watching ${target}`,
-    lines: [`Its history is kept: /rbl history ${target}.`],
+    lines: [`Its history is kept: ${context.syntax('history', target)}.`],
     tone: 'neutral',
     footer: `Removed by ${by}`,
     ephemeral: false,
   });
+  return 'ok';
 }
 
 /**
@@ -157,6 +172,6 @@ export const watchCommand = defineCommand({
     const text = String(context.args.target ?? '');
     if (action === 'add') return add(context, text);
     if (action === 'remove') return remove(context, text);
-    await context.reply(refused('Nothing was changed', 'the action must be add or remove'));
+    return refuse(context, 'invalid', 'Nothing was changed', 'the action must be add or remove');
   },
 });

@@ -28,7 +28,7 @@ export const watchedCommand = defineCommand({
     if (entries.length === 0) {
       await context.reply({
         title: 'Nothing is watched yet',
-        lines: ['Add targets to the config file, or run /rbl watch add TARGET.'],
+        lines: [`Add targets to the config file, or run ${context.syntax('watch', 'add', 'TARGET')}.`],
         tone: 'neutral',
         ephemeral,
       });

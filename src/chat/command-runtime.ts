@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type {
-  ArgValue,
-  CommandContext,
-  CommandDefinition,
-  CommandServices,
-  CommandUser,
-  Reply,
+import {
+  type ArgValue,
+  type CommandContext,
+  type CommandDefinition,
+  type CommandServices,
+  type CommandSyntax,
+  type CommandUser,
+  chatSyntax,
+  type Reply,
 } from '../command-api/command.ts';
 import { isUserError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -31,6 +33,8 @@ export interface CommandRuntimeOptions {
   readonly limiter: RateLimiter;
   /** Correlation ids; injectable for tests. */
   readonly newId?: () => string;
+  /** How replies name other commands on this platform (default `/rbl ...`; the configured slash command). */
+  readonly syntax?: CommandSyntax;
 }
 
 export interface CommandRuntime {
@@ -45,6 +49,7 @@ export interface CommandRuntime {
  */
 export function createCommandRuntime(options: CommandRuntimeOptions): CommandRuntime {
   const newId = options.newId ?? (() => randomBytes(4).toString('hex'));
+  const syntax = options.syntax ?? chatSyntax();
   return {
     async run(invocation) {
       const id = newId();
@@ -93,11 +98,12 @@ export function createCommandRuntime(options: CommandRuntimeOptions): CommandRun
         services: options.services,
         log,
         invocationId: id,
+        syntax,
       };
       const started = Date.now();
       try {
-        await command.run(context);
-        log.info({ ms: Date.now() - started }, 'command done');
+        const outcome = (await command.run(context)) ?? 'ok';
+        log.info({ ms: Date.now() - started, outcome }, 'command done');
       } catch (error) {
         if (isUserError(error)) {
           log.info({ code: error.code }, `refused: ${error.message}`);

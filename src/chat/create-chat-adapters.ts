@@ -1,4 +1,4 @@
-import type { CommandDefinition, CommandServices } from '../command-api/command.ts';
+import { type CommandDefinition, type CommandServices, chatSyntax } from '../command-api/command.ts';
 import type { Logger } from '../log.ts';
 import type { ChatAdapter } from './chat-adapter.ts';
 import type { ChatConfig } from './chat-config.ts';
@@ -34,6 +34,8 @@ export function createChatAdapters(
           log: log.child({ platform: 'slack' }),
           policy: config.slack.policy,
           limiter,
+          // Replies name commands as this workspace types them.
+          syntax: chatSyntax(config.slack.command),
         }),
         log,
       })
@@ -47,6 +49,7 @@ export function createChatAdapters(
           log: log.child({ platform: 'discord' }),
           policy: config.discord.policy,
           limiter,
+          syntax: chatSyntax(`/${config.discord.command}`),
         }),
         services,
         log,

@@ -5,12 +5,13 @@ import { createNotifierDispatcher } from '../alerts/http-post.ts';
 import { createNotifiers } from '../alerts/notifiers/index.ts';
 import type { OutboxItem } from '../alerts/outbox-item.ts';
 import { type StandingNow, staleReason } from '../alerts/retry-given-up.ts';
-import type { CommandContext, CommandDefinition, Reply } from '../command-api/command.ts';
+import type { CommandContext, CommandDefinition, CommandOutcome } from '../command-api/command.ts';
 import { loadConfig } from '../config/app-config.ts';
 import { listingKey } from '../domain/listing.ts';
 import { createLogger } from '../log.ts';
 import { createCommandServices } from '../main.ts';
 import { toPlainText } from '../render/message.ts';
+import { cliSyntax } from './cli-syntax.ts';
 import { type CliIo, ExitCode } from './io.ts';
 import { printable } from './render-check.ts';
 import { type ConfigFlags, withRuntime } from './scan-commands.ts';
@@ -182,9 +183,18 @@ function describeItem(item: OutboxItem): string {
   return printable(`${item.id}  ${item.destination}  ${item.action} ${item.alert.kind} ${subject}  ${state}`);
 }
 
+/** The exit status for each outcome: any refusal is bad input (64), as scripts have relied on. */
+const exitCodeOf: Readonly<Record<CommandOutcome, number>> = {
+  ok: ExitCode.ok,
+  invalid: ExitCode.usage,
+  'not-found': ExitCode.usage,
+  refused: ExitCode.usage,
+};
+
 /**
  * Runs one of the chat commands (`mute`, `unmute`, `mutes`) from the command line: the same handler, with the
- * operator as the caller. The shell user is trusted with changes, as with `watch add`.
+ * operator as the caller, replies naming other commands in CLI syntax, and the exit status from the command's
+ * outcome. The shell user is trusted with changes, as with `watch add`.
  */
 export function runChatCommandInCli(
   command: CommandDefinition,
@@ -193,23 +203,19 @@ export function runChatCommandInCli(
   io: CliIo,
 ): Promise<number> {
   return withRuntime(flags, io, async (runtime) => {
-    const replies: Reply[] = [];
     const name = userInfo().username;
     const context: CommandContext = {
       args,
       user: { platform: 'cli', id: name, name },
       defer: async () => {},
       reply: async (reply) => {
-        replies.push(reply);
         io.stdout.write(`${toPlainText(reply).split('\n').map(printable).join('\n')}\n`);
       },
       services: createCommandServices(runtime),
       log: createLogger({ level: 'warn', destination: io.stderr }),
       invocationId: 'cli',
+      syntax: cliSyntax,
     };
-    await command.run(context);
-    return replies.some((reply) => reply.tone === 'warning' || reply.tone === 'danger')
-      ? ExitCode.usage
-      : ExitCode.ok;
+    return exitCodeOf[(await command.run(context)) ?? 'ok'];
   });
 }

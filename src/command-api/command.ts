@@ -95,6 +95,25 @@ export interface CommandServices {
   readonly clock: () => Date;
 }
 
+/**
+ * Writes another command the way the caller types it where the reply is read: `/rbl unmute 192.0.2.1` in chat,
+ * `rblwatch unmute 192.0.2.1` in a shell. `command` is a registry name (`watched`, `unmute`); `args` follow in order.
+ * Replies name other commands through this, never as literal `/rbl ...` text.
+ */
+export type CommandSyntax = (command: string, ...args: readonly string[]) => string;
+
+/** Chat syntax: the slash command (as configured, `/rbl` by default), then the subcommand and its arguments. */
+export function chatSyntax(slashCommand = '/rbl'): CommandSyntax {
+  return (command, ...args) => [slashCommand, command, ...args].join(' ');
+}
+
+/**
+ * How a command ended, apart from how its reply looks (the reply's `tone` is presentation): `ok`; `invalid`, the
+ * input was wrong (a bad duration, a target that is not watched); `not-found`, what it names does not exist (nothing
+ * by that name is muted); `refused`, a rule said no. The CLI derives its exit status from this.
+ */
+export type CommandOutcome = 'ok' | 'invalid' | 'not-found' | 'refused';
+
 export interface CommandContext {
   readonly args: Readonly<Record<string, ArgValue>>;
   readonly user: CommandUser;
@@ -106,6 +125,8 @@ export interface CommandContext {
   readonly log: Logger;
   /** Correlation id shown to the user on errors and present on every log line of this invocation. */
   readonly invocationId: string;
+  /** Names other commands in the caller's syntax (chat or CLI). */
+  readonly syntax: CommandSyntax;
 }
 
 export interface CommandDefinition {
@@ -116,7 +137,9 @@ export interface CommandDefinition {
   readonly access: 'read' | 'change';
   /** Counts against the caller's lookup rate limit (commands that query DNSBLs live). */
   readonly rateLimited?: boolean;
-  run(context: CommandContext): Promise<void>;
+  /** Runs the command; resolves to its outcome, or to nothing for `ok`. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command that only replies is an async function without a return, which TypeScript types as Promise<void>
+  run(context: CommandContext): Promise<CommandOutcome | void>;
 }
 
 const namePattern = /^[a-z0-9-]{1,32}$/;

@@ -6,6 +6,7 @@ import { canonicalTarget, checkOverlap, relateTargets } from '../inventory/inven
 import { quoteInput } from '../inventory/parse-target.ts';
 import { cleanText } from '../render/message.ts';
 import { normalizeZoneName } from '../zones/zone-file-schema.ts';
+import type { CommandSyntax } from './command.ts';
 import type { Resolved } from './resolve-targets.ts';
 
 /** A target typed in chat, in canonical form, and how the inventory covers it. */
@@ -59,11 +60,13 @@ export interface MuteSubject {
  * A mute subject: a zone of the catalog, or a watched target. Zones win when a name is both (a zone name is also a
  * valid domain). Targets must be watched exactly as given, or be a single address or domain inside a watched range,
  * because alerts carry the address and the entry it came from; a mute on anything else could never match.
+ * Errors name the commands that help in the caller's `syntax`.
  */
 export function resolveMuteSubject(
   text: string,
   zones: readonly Zone[],
   inventory: readonly InventoryEntry[],
+  syntax: CommandSyntax,
 ): Resolved<MuteSubject> {
   const zone = findZone(zones, text);
   if (zone) return { ok: true, value: { scope: 'zone', value: zone.zone } };
@@ -71,7 +74,7 @@ export function resolveMuteSubject(
   if (!resolved.ok) {
     return {
       ok: false,
-      error: `${resolved.error}; nor is it a zone in use (see /rbl zones)`,
+      error: `${resolved.error}; nor is it a zone in use (see ${syntax('zones')})`,
     };
   }
   const { target, kind, exact, within } = resolved.value;
@@ -80,8 +83,8 @@ export function resolveMuteSubject(
       ok: false,
       error:
         kind === 'cidr'
-          ? `${target} is not watched as a range; mute the range exactly as watched (see /rbl watched)`
-          : `${target} is not watched; mute a watched target or a zone (see /rbl watched and /rbl zones)`,
+          ? `${target} is not watched as a range; mute the range exactly as watched (see ${syntax('watched')})`
+          : `${target} is not watched; mute a watched target or a zone (see ${syntax('watched')} and ${syntax('zones')})`,
     };
   }
   return { ok: true, value: { scope: 'target', value: target } };

@@ -29,8 +29,6 @@ export interface HttpServerHandle {
   close(): Promise<void>;
 }
 
-/** Prometheus text exposition format 0.0.4. */
-const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
@@ -84,15 +82,16 @@ function handle(
   }
 
   if (path === '/metrics') {
-    let text: string;
-    try {
-      text = options.metrics.render();
-    } catch (error) {
-      onError(error);
-      send(request, response, 500, TEXT_CONTENT_TYPE, 'metrics unavailable\n');
-      return;
-    }
-    send(request, response, 200, METRICS_CONTENT_TYPE, text);
+    // Through a resolved promise, so a render that throws instead of rejecting is answered the same way.
+    Promise.resolve()
+      .then(() => options.metrics.render())
+      .then(
+        (text) => send(request, response, 200, options.metrics.contentType, text),
+        (error: unknown) => {
+          onError(error);
+          send(request, response, 500, TEXT_CONTENT_TYPE, 'metrics unavailable\n');
+        },
+      );
     return;
   }
 

@@ -16,10 +16,12 @@
  * never drop each other's ids. A store of the previous version may still hold an id whose item is gone (it wrote
  * these in separate steps); readers skip such an id.
  */
+
+import { z } from 'zod';
 import type { Mute } from '../alerts/mutes.ts';
 import type { OutboxItem } from '../alerts/outbox-item.ts';
 import type { AlertStore } from './alert-store.ts';
-import { corruptValue } from './stored-values.ts';
+import { readChecked } from './stored-values.ts';
 
 /** The repository's guarded access to its keyv instance (error mapping, transactions). */
 export interface KeyValueAccess {
@@ -39,6 +41,22 @@ export const alertKeys = {
   routedThrough: 'routed-through',
   pages: 'pages',
 } as const;
+
+/**
+ * What an outbox item must have for the outbox to route and send it; the rest of {@link OutboxItem} (and what the
+ * alert carries) is the outbox's business, and passes as stored.
+ */
+const outboxItemSchema = z.object({
+  id: z.string(),
+  destination: z.string(),
+  dueAt: z.string(),
+  alert: z.custom<object>((value) => typeof value === 'object' && value !== null),
+});
+
+const mutesSchema = z.array(
+  z.object({ scope: z.enum(['target', 'zone']), value: z.string(), until: z.string() }),
+);
+const idsSchema = z.array(z.string());
 
 /** Failed items kept for `alerts pending`; older ones are dropped first. */
 const MAX_FAILED = 1000;
@@ -108,12 +126,9 @@ export class KeyvAlertStore implements AlertStore {
   }
 
   async #readPages(): Promise<string[]> {
-    const pages = await this.#kv.read(alertKeys.pages, (value, key) => {
-      if (!Array.isArray(value) || !value.every((page) => typeof page === 'string')) {
-        throw corruptValue(key, 'expected a list of pages');
-      }
-      return value as string[];
-    });
+    const pages = await this.#kv.read(alertKeys.pages, (value, key) =>
+      readChecked<string[]>(idsSchema, value, key, { problem: 'expected a list of pages' }),
+    );
     return pages ?? [];
   }
 
@@ -122,10 +137,9 @@ export class KeyvAlertStore implements AlertStore {
   }
 
   #readRoutedThrough(): Promise<string | undefined> {
-    return this.#kv.read(alertKeys.routedThrough, (value, key) => {
-      if (typeof value !== 'string') throw corruptValue(key, 'expected a run id');
-      return value;
-    });
+    return this.#kv.read(alertKeys.routedThrough, (value, key) =>
+      readChecked<string>(z.string(), value, key, { problem: 'expected a run id' }),
+    );
   }
 
   setRoutedThrough(runId: string): Promise<void> {
@@ -167,12 +181,9 @@ export class KeyvAlertStore implements AlertStore {
   }
 
   async #readIndex(): Promise<string[]> {
-    const index = await this.#kv.read(alertKeys.outbox, (value, key) => {
-      if (!Array.isArray(value) || !value.every((id) => typeof id === 'string')) {
-        throw corruptValue(key, 'expected a list of ids');
-      }
-      return value as string[];
-    });
+    const index = await this.#kv.read(alertKeys.outbox, (value, key) =>
+      readChecked<string[]>(idsSchema, value, key, { problem: 'expected a list of ids' }),
+    );
     return index ?? [];
   }
 
@@ -189,21 +200,11 @@ export class KeyvAlertStore implements AlertStore {
   }
 
   async #readMutes(): Promise<Mute[]> {
-    const mutes = await this.#kv.read(alertKeys.mutes, (value, key) => {
-      if (!Array.isArray(value)) throw corruptValue(key, 'expected a list of mutes');
-      for (const mute of value) {
-        if (
-          typeof mute !== 'object' ||
-          mute === null ||
-          (mute.scope !== 'target' && mute.scope !== 'zone') ||
-          typeof mute.value !== 'string' ||
-          typeof mute.until !== 'string'
-        ) {
-          throw corruptValue(key, 'a mute lacks scope, value or until');
-        }
-      }
-      return value as Mute[];
-    });
+    const mutes = await this.#kv.read(alertKeys.mutes, (value, key) =>
+      readChecked<Mute[]>(mutesSchema, value, key, {
+        problem: Array.isArray(value) ? 'a mute lacks scope, value or until' : 'expected a list of mutes',
+      }),
+    );
     return mutes ?? [];
   }
 }
@@ -213,15 +214,5 @@ function inForce(mutes: readonly Mute[], now: Date): Mute[] {
 }
 
 function readItem(value: unknown, key: string): OutboxItem {
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof (value as OutboxItem).id !== 'string' ||
-    typeof (value as OutboxItem).destination !== 'string' ||
-    typeof (value as OutboxItem).dueAt !== 'string' ||
-    typeof (value as OutboxItem).alert !== 'object'
-  ) {
-    throw corruptValue(key, 'not an outbox item');
-  }
-  return value as OutboxItem;
+  return readChecked(outboxItemSchema, value, key, { problem: 'not an outbox item' });
 }

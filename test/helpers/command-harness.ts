@@ -1,11 +1,13 @@
 import { expect } from 'vitest';
-import type {
-  ArgValue,
-  CommandDefinition,
-  CommandServices,
-  CommandUser,
-  LookupService,
-  Reply,
+import {
+  type ArgValue,
+  type CommandDefinition,
+  type CommandOutcome,
+  type CommandServices,
+  type CommandUser,
+  chatSyntax,
+  type LookupService,
+  type Reply,
 } from '../../src/command-api/command.ts';
 import { createZoneService } from '../../src/command-api/zone-service.ts';
 import type { ZoneHealthReport } from '../../src/domain/check-result.ts';
@@ -27,6 +29,8 @@ export interface CommandRun {
   readonly replies: Reply[];
   /** The last reply (every command here answers once). */
   readonly reply: Reply;
+  /** What the command reported (`ok` when it returned nothing). */
+  readonly outcome: CommandOutcome;
 }
 
 export interface CommandHarness {
@@ -100,7 +104,7 @@ export async function createCommandHarness(options: HarnessOptions = {}): Promis
       const steps: string[] = [];
       const replies: Reply[] = [];
       const invocationId = `test-${++invocations}`;
-      await command.run({
+      const outcome = await command.run({
         args,
         user,
         defer: async () => {
@@ -113,10 +117,11 @@ export async function createCommandHarness(options: HarnessOptions = {}): Promis
         services,
         log: log.child({ invocationId }),
         invocationId,
+        syntax: chatSyntax(),
       });
       const reply = replies.at(-1);
       if (!reply) throw new Error(`${command.name} did not reply`);
-      return { steps, replies, reply };
+      return { steps, replies, reply, outcome: outcome ?? 'ok' };
     },
     close: () => store.close(),
   };

@@ -19,7 +19,7 @@ import {
   isEphemeralFlags,
   startFakeDiscord,
 } from './fake-discord.ts';
-import { createMemoryLog } from './memory-log.ts';
+import { createMemoryLog, type MemoryLog } from './memory-log.ts';
 import type { HarnessReply, HarnessUser } from './slack-harness.ts';
 
 /** One message as the user sees it. */
@@ -56,6 +56,8 @@ export interface DiscordHarness {
   readonly config: DiscordConfig;
   /** Every log line the adapter and runtime wrote. */
   readonly logs: Record<string, unknown>[];
+  /** Resolves once a line with this `msg` was logged (see {@link MemoryLog.waitForLine}). */
+  waitForLog(msg: string): Promise<void>;
   /** Everything logged, as raw JSON lines (to check what never appears, such as the token). */
   logText(): string;
   /** The id of the last interaction `invoke` sent. */
@@ -168,6 +170,9 @@ export async function createDiscordHarness(options: DiscordHarnessOptions): Prom
     fake,
     config,
     logs: memory.lines,
+    waitForLog: async (msg) => {
+      await memory.waitForLine((line) => line.msg === msg, `"${msg}"`);
+    },
     logText: memory.text,
     lastInteractionId: () => last,
     reachedRuntime: (id) => started.has(id),

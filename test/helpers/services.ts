@@ -1,5 +1,5 @@
 /**
- * Gates for integration suites that need a real Redis, PostgreSQL or rbldnsd.
+ * Gates for integration suites that need a real Redis, PostgreSQL, rbldnsd or promtool.
  *
  * The rule: a suite runs whenever its service is reachable. Under `CI=true` an unreachable service is a
  * failing test, never a skip, so a broken CI image cannot turn the integration suites silently green. On a
@@ -40,6 +40,19 @@ export async function rbldnsdAvailability(): Promise<ServiceAvailability> {
     return { name, ok: false, why: 'running as root but neither user rbldns nor nobody exists to drop to' };
   }
   return { name, ok: true };
+}
+
+/** promtool (Debian package `prometheus`) is usable when `promtool --version` runs. */
+export function promtoolAvailability(): Promise<ServiceAvailability> {
+  return new Promise((resolve) => {
+    execFile('promtool', ['--version'], { timeout: 5_000 }, (error, stdout, stderr) => {
+      resolve(
+        error === null && `${stdout}${stderr}`.includes('promtool')
+          ? { name: 'promtool', ok: true }
+          : { name: 'promtool', ok: false, why: 'promtool not found on PATH (apt-get install prometheus)' },
+      );
+    });
+  });
 }
 
 /** Redis counts as available when something accepts a TCP connection at the URL's host and port. */

@@ -28,7 +28,7 @@ import {
   slashCommandPayload,
   startFakeSlack,
 } from './fake-slack.ts';
-import { createMemoryLog } from './memory-log.ts';
+import { createMemoryLog, type MemoryLog } from './memory-log.ts';
 
 /** One answer as the user saw it. */
 export interface HarnessReply {
@@ -66,6 +66,8 @@ export interface SlackHarness extends ChatHarness {
   readonly fake: FakeSlack;
   /** Every log line the adapter and runtime wrote. */
   readonly logs: Record<string, unknown>[];
+  /** Resolves once a line with this `msg` was logged (see {@link MemoryLog.waitForLine}). */
+  waitForLog(msg: string): Promise<void>;
 }
 
 export interface SlackHarnessOptions {
@@ -236,6 +238,9 @@ export async function createSlackHarness(options: SlackHarnessOptions): Promise<
     adapter,
     fake,
     logs: memory.lines,
+    waitForLog: async (msg) => {
+      await memory.waitForLine((line) => line.msg === msg, `"${msg}"`);
+    },
     async invoke(name, args, user) {
       const command = options.registry.get(name.toLowerCase());
       const text = slackCommandText(name, args, command);

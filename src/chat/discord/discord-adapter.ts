@@ -47,6 +47,11 @@ export interface DiscordAdapterOptions {
   /** Merged over the defaults (Guilds intent only, empty allowedMentions, short REST retries); tests only. */
   readonly clientOptions?: Partial<ClientOptions>;
   /**
+   * Builds the gateway client from the options the adapter settled on (default `new Client(options)`). Tests that
+   * are not about the gateway pass a client they drive themselves (emitting interactions at it, never logging in).
+   */
+  readonly createClient?: (options: ClientOptions) => Client;
+  /**
    * Register the root command in each served guild (diffed, so usually no write) when starting, and warn about a
    * leftover global registration. Default true.
    */
@@ -344,7 +349,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
   const autoDeferMs = options.autoDeferMs ?? 2_000;
   const extra = options.clientOptions ?? {};
 
-  const client = new Client({
+  const client = (options.createClient ?? ((clientOptions) => new Client(clientOptions)))({
     intents: [GatewayIntentBits.Guilds],
     // Belt and braces: every payload we build sets this too.
     allowedMentions: { parse: [] },

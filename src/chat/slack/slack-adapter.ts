@@ -29,6 +29,7 @@ export interface SlackSocketModeOptions {
   readonly clientPingTimeout?: number;
   /** ms without a server ping before the link counts as dead, once the server has pinged (default 30,000). */
   readonly serverPingTimeout?: number;
+  /** Connect again after a dropped socket (default true). The adapter does this, not the Socket Mode client. */
   readonly autoReconnectEnabled?: boolean;
   readonly pingPongLoggingEnabled?: boolean;
 }
@@ -62,6 +63,19 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 
 const DEFAULT_DIRECTORY_CACHE_MS = 5 * 60_000;
 const DEFAULT_RECONNECT_RETRY_MS = 30_000;
+/** The Socket Mode client's default ping timeout, which it also uses as its reconnect delay unit. */
+const DEFAULT_CLIENT_PING_TIMEOUT_MS = 5_000;
+/**
+ * `apps.connections.open` refusals that trying again will not lift, as the Socket Mode client classifies them
+ * (its `UnrecoverableSocketModeStartError`); any other `ok:false` (`ratelimited`, `internal_error`, ...) may pass.
+ */
+const UNRECOVERABLE_OPEN_ERRORS: ReadonlySet<string> = new Set([
+  'not_authed',
+  'invalid_auth',
+  'account_inactive',
+  'user_removed_from_team',
+  'team_disabled',
+]);
 /** Users whose admin flag is cached at most; the oldest are forgotten first. */
 const MAX_CACHED_USERS = 1_000;
 /** Slack `ok:false` codes that mean "try again later" rather than "this will never work". */
@@ -138,6 +152,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       // Socket Mode's own client (apps.connections.open) reads these, not the App's clientOptions.
       installerOptions: { clientOptions: baseClientOptions() },
       ...options.socketModeOptions,
+      // Reconnecting is ours (see below): the client's own loop leaves a failed attempt unhandled.
+      autoReconnectEnabled: false,
     });
   } else {
     if (!config.signingSecret) {
@@ -240,13 +256,88 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     return { ...base, roles, admin };
   }
 
-  // Socket Mode: log drops and reconnects; a failed reconnect attempt is logged and tried again later instead of
-  // ending as an unhandled rejection inside the client.
+  /*
+   * Socket Mode reconnects are the adapter's, through the client's public surface: it runs with
+   * `autoReconnectEnabled: false`, reports every dropped socket (a network drop, a missed pong, Slack's `disconnect`
+   * frame) as `disconnected`, and is connected again with `client.start()`. The client's own reconnect loop restarts
+   * the socket from a timer and leaves a failed restart (Slack unreachable, a refused `apps.connections.open`) as an
+   * unhandled rejection, which ends the process (slackapi/node-slack-sdk#2656). Delays follow the client's: the ping
+   * timeout after a drop, times the failures in a row for a refusal Slack may lift; `reconnectRetryMs` after any
+   * other failure.
+   */
+  const reconnects = options.socketModeOptions?.autoReconnectEnabled ?? true;
+  const pingTimeoutMs = options.socketModeOptions?.clientPingTimeout ?? DEFAULT_CLIENT_PING_TIMEOUT_MS;
+  let started = false;
   let stopping = false;
   let connectedOnce = false;
-  /** On once start() has connected: from then on a failing client.start() is a reconnect attempt. */
-  let guardReconnects = false;
+  /** On while `client.start()` runs, so the `disconnected` it may emit on failing is not a second drop. */
+  let connecting = false;
+  let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Ends a wait between attempts of the first connection when `stop()` is called. */
+  let wakeUp: (() => void) | undefined;
+
+  const isRecoverable = (error: unknown): boolean =>
+    error instanceof webApi.WebAPIPlatformError && !UNRECOVERABLE_OPEN_ERRORS.has(String(error.data.error));
+  const retryDelay = (error: unknown): number => {
+    failures += 1;
+    return isRecoverable(error) ? pingTimeoutMs * failures : reconnectRetryMs;
+  };
+
+  function scheduleReconnect(delayMs: number): void {
+    if (stopping || !reconnects || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void reconnect();
+    }, delayMs);
+  }
+
+  async function reconnect(): Promise<void> {
+    if (stopping || !socketReceiver) return;
+    log.info('Slack Socket Mode reconnecting');
+    connecting = true;
+    try {
+      await socketReceiver.client.start();
+      failures = 0;
+    } catch (error) {
+      if (stopping) return;
+      const delayMs = retryDelay(error);
+      report(error, `Slack Socket Mode reconnect failed; trying again in ${delayMs} ms`);
+      scheduleReconnect(delayMs);
+    } finally {
+      connecting = false;
+    }
+  }
+
+  /** The first connection: a refusal Slack may lift is tried again (as the client itself would), anything else fails. */
+  async function connectFirst(): Promise<void> {
+    for (;;) {
+      connecting = true;
+      try {
+        await app.start();
+        failures = 0;
+        return;
+      } catch (error) {
+        if (stopping || !reconnects || !isRecoverable(error)) throw error;
+        const delayMs = retryDelay(error);
+        log.warn(
+          { code: slackErrorCode(error) },
+          `Slack Socket Mode could not connect; trying again in ${delayMs} ms`,
+        );
+        await new Promise<void>((resolve) => {
+          wakeUp = resolve;
+          retryTimer = setTimeout(resolve, delayMs);
+        });
+        retryTimer = undefined;
+        wakeUp = undefined;
+        if (stopping)
+          throw new AppError(ErrorCode.CHAT_API_ERROR, 'stopped before Slack Socket Mode connected');
+      } finally {
+        connecting = false;
+      }
+    }
+  }
+
   if (socketReceiver) {
     const client = socketReceiver.client;
     client.on('connected', () => {
@@ -254,29 +345,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       connectedOnce = true;
     });
     client.on('close', () => {
-      if (!stopping) log.warn('Slack Socket Mode connection closed; reconnecting');
+      if (!stopping && reconnects) log.warn('Slack Socket Mode connection closed; reconnecting');
     });
-    client.on('reconnecting', () => log.info('Slack Socket Mode reconnecting'));
-    const originalStart = client.start.bind(client);
-    client.start = async () => {
-      if (!guardReconnects) return originalStart();
-      try {
-        return await originalStart();
-      } catch (error) {
-        report(error, `Slack Socket Mode reconnect failed; trying again in ${reconnectRetryMs} ms`);
-        if (!stopping) {
-          clearTimeout(retryTimer);
-          retryTimer = setTimeout(() => {
-            retryTimer = undefined;
-            if (!stopping) void client.start();
-          }, reconnectRetryMs);
-        }
-        return undefined as unknown as Awaited<ReturnType<typeof originalStart>>;
-      }
-    };
+    client.on('disconnected', () => {
+      if (!stopping && !connecting && started) scheduleReconnect(pingTimeoutMs);
+    });
   }
 
-  let started = false;
   let server: Server | undefined;
   let listening: { host: string; port: number } | undefined;
 
@@ -304,9 +379,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
           listening = { host: address.address, port: address.port };
           log.info({ host: listening.host, port: listening.port }, 'Slack HTTP receiver listening');
         } else {
-          guardReconnects = false;
-          await app.start();
-          guardReconnects = true;
+          await connectFirst();
         }
       } catch (error) {
         throw new AppError(
@@ -320,9 +393,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
     async stop() {
       stopping = true;
-      guardReconnects = false;
       clearTimeout(retryTimer);
       retryTimer = undefined;
+      wakeUp?.();
       if (!started) return;
       started = false;
       if (socketReceiver) {

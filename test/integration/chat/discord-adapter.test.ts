@@ -35,15 +35,18 @@ function listed(target: string): CheckResult {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Poll for something that is not a fake Discord event (a log line). */
-async function until(probe: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
+/**
+ * Resolves once Discord has received a defer for the interaction being run: a command slow to answer waits for
+ * this instead of sleeping past `autoDeferMs`, so it is slow for exactly as long as the adapter needs.
+ */
+function deferReceived(): Promise<unknown> {
+  return harness.fake.waitFor(
+    () =>
+      harness.fake.interaction(harness.lastInteractionId() ?? '')?.callbacks.some((c) => c.type === 5) ||
+      undefined,
+    5_000,
+    'the defer',
+  );
 }
 
 const echo = defineCommand({
@@ -115,7 +118,6 @@ const slow = defineCommand({
   options: [{ name: 'public', description: 'Show to the channel', type: 'boolean' }],
   async run(context) {
     await context.defer();
-    await sleep(50);
     await context.reply({ title: 'slow answer', lines: ['done'], ephemeral: context.args.public !== true });
     await context.reply({ title: 'second answer', lines: ['follow-up'], ephemeral: true });
   },
@@ -127,7 +129,7 @@ const dawdle = defineCommand({
   access: 'read',
   options: [],
   async run(context) {
-    await sleep(1_500);
+    await deferReceived();
     await context.reply({ title: 'late answer', lines: [] });
   },
 });
@@ -166,7 +168,7 @@ const announce = defineCommand({
   ],
   async run(context) {
     if (context.args.defer === true) await context.defer();
-    await sleep(900);
+    await deferReceived();
     if (context.args.outcome === 'throw') throw new UserError(ErrorCode.USAGE, 'that target is not watched');
     if (context.args.outcome === 'refuse') {
       await context.reply({ title: 'Nothing was changed', lines: ['private reason'], ephemeral: true });
@@ -511,10 +513,7 @@ describe('Discord adapter: errors', () => {
       context: 0,
       data: { id: '1', name: 'rbl', type: 1, options: [{ name: 'echo', type: 1, options: [] }] },
     });
-    await until(
-      () => harness.logs.some((line) => line.msg === 'Discord interaction handler failed'),
-      'the handler failure to be logged',
-    );
+    await harness.waitForLog('Discord interaction handler failed');
     expect(harness.logs.some((line) => line.msg === 'could not deliver the reply')).toBe(true);
     const replies = await harness.invoke('echo', { text: 'still here' }, bob);
     expect(replies[0]?.text).toContain('still here');

@@ -33,7 +33,16 @@ const OPS_GROUP = 'S0OPS';
 const alice = { id: 'U0ALICE', name: 'alice' };
 
 let echoRuns = 0;
-let releaseSlow: (() => void) | undefined;
+/** Resolves, with the function that lets it finish, once the `slow` command has started. */
+let slowStarted = whenStarted();
+
+function whenStarted() {
+  let started: (release: () => void) => void = () => {};
+  const release = new Promise<() => void>((resolve) => {
+    started = resolve;
+  });
+  return { release, started: (finish: () => void) => started(finish) };
+}
 
 const echoCommand = defineCommand({
   name: 'echo',
@@ -72,9 +81,7 @@ const slowCommand = defineCommand({
   access: 'read',
   options: [],
   async run(context) {
-    await new Promise<void>((resolve) => {
-      releaseSlow = resolve;
-    });
+    await new Promise<void>((resolve) => slowStarted.started(resolve));
     await context.reply({ title: 'Finally', lines: ['done'], ephemeral: true });
   },
 });
@@ -131,19 +138,22 @@ function commandBody(text: string, responseUrl: string): string {
   return new URLSearchParams(slashCommandPayload({ text, response_url: responseUrl })).toString();
 }
 
-/** Poll until `probe` returns something (for state the fake does not see). */
-async function until<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/**
+ * Runs a correctly signed `echo` to its answer. The receiver takes requests in the order they arrive, through the
+ * same steps, so once this one is answered a request sent before it has run its command too, had it been let
+ * through: what a refused request did (nothing) is then known, without sleeping on it.
+ */
+async function barrier(): Promise<void> {
+  const response = slack.fake.newResponseUrl();
+  const body = commandBody('echo barrier', response.url);
+  const answer = await postToReceiver(receiverUrl(), body, signSlackRequest(FAKE_SIGNING_SECRET, body));
+  expect(answer.status).toBe(200);
+  await slack.fake.waitFor(
+    () => slack.fake.responsesFor(response.id).length === 1,
+    5_000,
+    'the barrier reply',
+  );
 }
-
-/** Give a wrongly accepted request time to run before asserting that nothing ran. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 describe('Slack HTTP receiver: request verification', () => {
   it('acknowledges a correctly signed command at once with an empty 200 and answers on the response_url', async () => {
@@ -194,19 +204,20 @@ describe('Slack HTTP receiver: request verification', () => {
     const { body, headers } = forge(commandBody('echo original', response.url));
     const answer = await postToReceiver(receiverUrl(), body, headers);
     expect(answer).toEqual({ status: 401, text: '' });
-    await settle();
-    expect(echoRuns).toBe(runsBefore);
+    await barrier();
+    // The barrier's own run, and nothing else.
+    expect(echoRuns).toBe(runsBefore + 1);
     expect(slack.fake.responsesFor(response.id)).toEqual([]);
   });
 
   it('acks before the command runs: the HTTP answer comes while the command is still working', async () => {
-    releaseSlow = undefined;
+    slowStarted = whenStarted();
     const response = slack.fake.newResponseUrl();
     const body = commandBody('slow', response.url);
     const answer = await postToReceiver(receiverUrl(), body, signSlackRequest(FAKE_SIGNING_SECRET, body));
     expect(answer.status).toBe(200);
     expect(slack.fake.responsesFor(response.id)).toEqual([]);
-    const release = await until(() => releaseSlow);
+    const release = await slowStarted.release;
     release();
     await slack.fake.waitFor(
       () => slack.fake.responsesFor(response.id).length === 1,

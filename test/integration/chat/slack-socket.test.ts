@@ -108,7 +108,7 @@ describe('Slack Socket Mode', () => {
       10_000,
       'the reconnect',
     );
-    await waitForLog(slack.logs, 'Slack Socket Mode reconnected');
+    await slack.waitForLog('Slack Socket Mode reconnected');
     expect(slack.logs.some((l) => l.msg === 'Slack Socket Mode connection closed; reconnecting')).toBe(true);
     const [reply] = await slack.invoke('echo', { words: 'after the drop' }, alice);
     expect(reply?.text).toContain('after the drop');
@@ -130,14 +130,6 @@ describe('Slack Socket Mode', () => {
     expect(slack.logs.filter((l) => l.msg === 'Slack listener failed')).toEqual([]);
   });
 });
-
-async function waitForLog(lines: Record<string, unknown>[], msg: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!lines.some((l) => l.msg === msg)) {
-    if (Date.now() > deadline) throw new Error(`no log line "${msg}"`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('Slack Socket Mode, its own app', () => {
   function makeAdapter(
@@ -202,17 +194,72 @@ describe('Slack Socket Mode, its own app', () => {
     expect(memory.text()).not.toContain(FAKE_BOT_TOKEN);
   });
 
-  it('closes the socket on stop and does not reconnect afterwards', async () => {
+  it('closes the socket on stop and does not reconnect afterwards, even with a reconnect pending', async () => {
+    const fake = await startFakeSlack();
+    const first = createMemoryLog();
+    const adapter = makeAdapter(fake, first);
+    await adapter.start();
+    expect(fake.openSockets()).toBe(1);
+    // A drop arms the reconnect (one ping timeout away); stop() must disarm it.
+    fake.dropSockets();
+    await first.waitForLine((l) => l.msg === 'Slack Socket Mode connection closed; reconnecting', 'the drop');
+    await adapter.stop();
+    await fake.waitFor(() => fake.openSockets() === 0, 5_000, 'the socket to close');
+    // A second adapter with the same delays, dropped after the first one's reconnect was armed: once it has
+    // reconnected, the first one's timer has fired too, had stop() left it running.
+    const second = createMemoryLog();
+    const witness = makeAdapter(fake, second);
+    try {
+      await witness.start();
+      fake.dropSockets();
+      await second.waitForLine((l) => l.msg === 'Slack Socket Mode reconnected', 'the reconnect');
+      expect(fake.connections()).toBe(3);
+      expect(first.lines.filter((l) => l.msg === 'Slack Socket Mode reconnecting')).toEqual([]);
+    } finally {
+      await witness.stop();
+      await fake.close();
+    }
+  });
+
+  it('reconnects through the adapter, not the Socket Mode client, so a failed attempt is never unhandled', async () => {
     const fake = await startFakeSlack();
     const memory = createMemoryLog();
     const adapter = makeAdapter(fake, memory);
-    await adapter.start();
-    expect(fake.openSockets()).toBe(1);
-    await adapter.stop();
-    await fake.waitFor(() => fake.openSockets() === 0, 5_000, 'the socket to close');
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(fake.connections()).toBe(1);
-    await fake.close();
+    try {
+      await adapter.start();
+      // A network failure on apps.connections.open: the client itself would give up on it with a rejection nobody
+      // handles; the adapter logs it and tries again after reconnectRetryMs.
+      fake.failNext('apps.connections.open', { status: 503 });
+      fake.dropSockets();
+      await fake.waitFor(() => fake.connections() === 2 && fake.openSockets() === 1, 10_000, 'the reconnect');
+      const messages = memory.lines.map((l) => String(l.msg));
+      expect(messages.filter((m) => m === 'Slack Socket Mode reconnecting')).toHaveLength(2);
+      expect(messages.some((m) => m === 'Slack Socket Mode reconnect failed; trying again in 200 ms')).toBe(
+        true,
+      );
+    } finally {
+      await adapter.stop();
+      await fake.close();
+    }
+  });
+
+  it('tries the first connection again when Slack refuses it for now (ratelimited), as the client would', async () => {
+    const fake = await startFakeSlack();
+    const memory = createMemoryLog();
+    const adapter = makeAdapter(fake, memory);
+    try {
+      fake.failNext('apps.connections.open', { error: 'ratelimited' });
+      await adapter.start();
+      expect(fake.openSockets()).toBe(1);
+      expect(fake.calls.filter((c) => c.method === 'apps.connections.open')).toHaveLength(2);
+      // One ping timeout (500 ms in this suite) times one failure.
+      expect(memory.lines.map((l) => l.msg)).toContain(
+        'Slack Socket Mode could not connect; trying again in 500 ms',
+      );
+    } finally {
+      await adapter.stop();
+      await fake.close();
+    }
   });
 
   it('can be started again after a stop', async () => {

@@ -108,8 +108,14 @@ describe('rblwatch alerts pending, mute, mutes, unmute', () => {
     expect(list.stdout).toContain('zen.spamhaus.org');
     expect(list.stdout).toContain('known issue');
     expect(list.stdout).toContain('11.22.33.0/28');
+    // Replies name other commands as a shell user types them, never in chat syntax.
+    expect(zone.stdout).toContain('rblwatch unmute zen.spamhaus.org ends it early');
+    expect(zone.stdout).not.toContain('/rbl');
     const unmute = await runCli(['unmute', 'zen.spamhaus.org', '--config', config], { env });
     expect(unmute.code, unmute.stderr).toBe(0);
+    const again = await runCli(['unmute', 'zen.spamhaus.org', '--config', config], { env });
+    expect(again.code).toBe(64);
+    expect(again.stdout).toContain('That is not muted; rblwatch mutes lists what is.');
     const after = await runCli(['mutes', '--config', config], { env });
     expect(after.stdout).not.toContain('zen.spamhaus.org');
   });
@@ -117,6 +123,8 @@ describe('rblwatch alerts pending, mute, mutes, unmute', () => {
   it('refuses a mute of something not watched or too long, changing nothing', async () => {
     const unwatched = await runCli(['mute', '99.99.99.99', '1h', '--config', config], { env });
     expect(unwatched.code).toBe(64);
+    expect(unwatched.stdout).toContain('(see rblwatch watch list and rblwatch zones)');
+    expect(unwatched.stdout).not.toContain('/rbl');
     const long = await runCli(['mute', 'zen.spamhaus.org', '365d', '--config', config], { env });
     expect(long.code).toBe(64);
     expect(long.stdout).toContain('90 days');

@@ -202,9 +202,21 @@ describe('watch, scan, status and history', () => {
       out += chunk.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 15_000;
-    while (!out.includes('scan completed') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
+    // Woken by the output itself, not by polling it.
+    await new Promise<void>((resolve, reject) => {
+      const deadline = setTimeout(
+        () => reject(new Error(`no "scan completed" within 15 s:\n${out}`)),
+        15_000,
+      );
+      const check = (): void => {
+        if (!out.includes('scan completed')) return;
+        clearTimeout(deadline);
+        child.stdout.off('data', check);
+        resolve();
+      };
+      child.stdout.on('data', check);
+      check();
+    });
     expect(out).toContain('scan completed');
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);

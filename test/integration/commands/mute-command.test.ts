@@ -71,8 +71,8 @@ describe('/rbl mute', () => {
   });
 
   it('accepts exactly the bounds: 1 minute and 90 days', async () => {
-    await harness.run(muteCommand, { subject: '8.8.4.4', duration: '1m' });
-    await harness.run(muteCommand, { subject: 'bl.test', duration: '90d' });
+    expect((await harness.run(muteCommand, { subject: '8.8.4.4', duration: '1m' })).outcome).toBe('ok');
+    expect((await harness.run(muteCommand, { subject: 'bl.test', duration: '90d' })).outcome).toBe('ok');
     expect(harness.mutes.all.map((mute) => mute.until)).toEqual([
       '2026-12-01T12:01:00.000Z',
       new Date(Date.parse('2026-12-01T12:00:00.000Z') + MAX_MUTE_MS).toISOString(),
@@ -90,7 +90,8 @@ describe('/rbl mute', () => {
     ['-1h', 'the duration must look like'],
     ['', 'the duration must look like'],
   ])('refuses the duration %j', async (duration, message) => {
-    const { reply } = await harness.run(muteCommand, { subject: '8.8.4.4', duration });
+    const { reply, outcome } = await harness.run(muteCommand, { subject: '8.8.4.4', duration });
+    expect(outcome).toBe('invalid');
     expect(reply).toMatchObject({ title: 'Nothing was muted', ephemeral: true });
     expect(reply.lines[0]).toContain(message);
     expect(harness.mutes.all).toEqual([]);
@@ -101,7 +102,8 @@ describe('/rbl mute', () => {
     ['5.6.7.0/29', '5.6.7.0/29 is not watched as a range'],
     ['nope.test', 'nope.test is not watched'],
   ])('refuses the subject %j', async (subject, message) => {
-    const { reply } = await harness.run(muteCommand, { subject, duration: '1h' });
+    const { reply, outcome } = await harness.run(muteCommand, { subject, duration: '1h' });
+    expect(outcome).toBe('invalid');
     expect(reply.lines[0]).toContain(message);
     expect(harness.mutes.all).toEqual([]);
   });

@@ -39,13 +39,15 @@ describe('/rbl unmute', () => {
   });
 
   it('ends a target mute given in any form', async () => {
-    const { reply } = await harness.run(unmuteCommand, { subject: '2A00:1450:0:0::1' });
+    const { reply, outcome } = await harness.run(unmuteCommand, { subject: '2A00:1450:0:0::1' });
+    expect(outcome).toBe('ok');
     expect(reply.title).toBe('Unmuted 2a00:1450::1');
   });
 
   it('says when the subject is not muted, including an expired mute', async () => {
     for (const subject of ['9.9.9.9', '8.8.4.4', 'bl.test']) {
-      const { reply } = await harness.run(unmuteCommand, { subject });
+      const { reply, outcome } = await harness.run(unmuteCommand, { subject });
+      expect(outcome).toBe('not-found');
       expect(reply).toMatchObject({
         title: 'Nothing was unmuted',
         lines: ['That is not muted; /rbl mutes lists what is.'],
@@ -56,7 +58,8 @@ describe('/rbl unmute', () => {
 
   it.each(hostileInputs)('answers hostile input %# clearly and changes nothing', async (input) => {
     const before = await snapshot(harness);
-    const { reply } = await harness.run(unmuteCommand, { subject: input });
+    const { reply, outcome } = await harness.run(unmuteCommand, { subject: input });
+    expect(['invalid', 'not-found']).toContain(outcome);
     expect(reply).toMatchObject({ title: 'Nothing was unmuted', ephemeral: true });
     expectSafeReply(reply);
     expect(await snapshot(harness)).toBe(before);

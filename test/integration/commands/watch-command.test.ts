@@ -55,23 +55,25 @@ describe('/rbl watch', () => {
   });
 
   it('adds a range up to /24', async () => {
-    const { reply } = await harness.run(watchCommand, { action: 'add', target: '9.9.9.77/24' });
+    const { reply, outcome } = await harness.run(watchCommand, { action: 'add', target: '9.9.9.77/24' });
     expect(reply.title).toBe('Now watching 9.9.9.0/24');
+    expect(outcome).toBe('ok');
   });
 
   it.each([
-    ['mail.example.com', 'mail.example.com is already watched (config file)'],
-    ['5.6.7.0/28', '5.6.7.0/28 is already watched (config file)'],
-    ['5.6.7.3', '5.6.7.3 overlaps 5.6.7.0/28 (5.6.7.3 is inside 5.6.7.0/28)'],
-    ['5.6.7.128/24', '5.6.7.0/24 overlaps 5.6.7.0/28 (5.6.7.0/24 contains 5.6.7.0/28)'],
-    ['10.0.0.1', '10.0.0.1 is private, loopback or reserved address space'],
-    ['fe80::1', 'fe80::1 is private, loopback or reserved address space'],
-    ['9.9.0.0/16', '9.9.0.0/16 is wider than /24; add wider ranges with the CLI'],
-    ['9.0.0.0/8', 'more than /16 allows'],
-    ['bad..name', 'invalid target "bad..name"'],
-  ])('refuses %j and changes nothing', async (target, message) => {
+    ['mail.example.com', 'mail.example.com is already watched (config file)', 'refused'],
+    ['5.6.7.0/28', '5.6.7.0/28 is already watched (config file)', 'refused'],
+    ['5.6.7.3', '5.6.7.3 overlaps 5.6.7.0/28 (5.6.7.3 is inside 5.6.7.0/28)', 'refused'],
+    ['5.6.7.128/24', '5.6.7.0/24 overlaps 5.6.7.0/28 (5.6.7.0/24 contains 5.6.7.0/28)', 'refused'],
+    ['10.0.0.1', '10.0.0.1 is private, loopback or reserved address space', 'refused'],
+    ['fe80::1', 'fe80::1 is private, loopback or reserved address space', 'refused'],
+    ['9.9.0.0/16', '9.9.0.0/16 is wider than /24; add wider ranges with the CLI', 'refused'],
+    ['9.0.0.0/8', 'more than /16 allows', 'invalid'],
+    ['bad..name', 'invalid target "bad..name"', 'invalid'],
+  ])('refuses %j and changes nothing', async (target, message, expected) => {
     const before = await snapshot(harness);
-    const { reply } = await harness.run(watchCommand, { action: 'add', target });
+    const { reply, outcome } = await harness.run(watchCommand, { action: 'add', target });
+    expect(outcome).toBe(expected);
     expect(reply).toMatchObject({ title: 'Nothing was added', ephemeral: true, tone: 'warning' });
     expect(reply.lines[0]).toContain(message);
     expect(await snapshot(harness)).toBe(before);
@@ -99,19 +101,21 @@ describe('/rbl watch', () => {
   });
 
   it.each([
-    ['mail.example.com', 'mail.example.com comes from the config file; remove it there'],
-    ['9.9.9.9', '9.9.9.9 is not watched'],
-    ['5.6.7.3', '5.6.7.3 is not watched; it is part of 5.6.7.0/28'],
-  ])('refuses to remove %j', async (target, message) => {
+    ['mail.example.com', 'mail.example.com comes from the config file; remove it there', 'refused'],
+    ['9.9.9.9', '9.9.9.9 is not watched', 'not-found'],
+    ['5.6.7.3', '5.6.7.3 is not watched; it is part of 5.6.7.0/28', 'not-found'],
+  ])('refuses to remove %j', async (target, message, expected) => {
     const before = await snapshot(harness);
-    const { reply } = await harness.run(watchCommand, { action: 'remove', target });
+    const { reply, outcome } = await harness.run(watchCommand, { action: 'remove', target });
+    expect(outcome).toBe(expected);
     expect(reply).toMatchObject({ title: 'Nothing was removed', lines: [message], ephemeral: true });
     expect(await snapshot(harness)).toBe(before);
   });
 
   it('refuses an unknown action', async () => {
-    const { reply } = await harness.run(watchCommand, { action: 'list', target: '9.9.9.9' });
+    const { reply, outcome } = await harness.run(watchCommand, { action: 'list', target: '9.9.9.9' });
     expect(reply.lines).toEqual(['the action must be add or remove']);
+    expect(outcome).toBe('invalid');
   });
 
   it.each(hostileInputs)('answers hostile input %# clearly and changes nothing', async (input) => {

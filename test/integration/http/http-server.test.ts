@@ -2,6 +2,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HealthReport, type HttpServerHandle, startHttpServer } from '../../../src/http/http-server.ts';
 import { createMetrics, type ScanMetrics } from '../../../src/http/metrics.ts';
+import { parseExposition, sampleLines } from '../../helpers/parse-metrics.ts';
 
 const servers: HttpServerHandle[] = [];
 const agents: Agent[] = [];
@@ -43,8 +44,15 @@ describe('startHttpServer on loopback', () => {
     const response = await fetchText(`${server.url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
-    expect(response.text).toBe(metrics.render());
-    expect(response.text).toContain('rblwatch_targets 5\n');
+    expect(response.headers['content-type']).toBe(metrics.contentType);
+    const served = parseExposition(response.text);
+    expect(sampleLines(served.get('rblwatch_targets'))).toEqual(['rblwatch_targets 5']);
+    expect(sampleLines(served.get('rblwatch_lookups_total'))).toEqual([
+      'rblwatch_lookups_total{status="clean",zone="zen.example"} 1',
+    ]);
+    // The process metrics come along, under their standard names.
+    expect(served.get('process_cpu_seconds_total')?.type).toBe('counter');
+    expect(served.get('nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
 
     const withQuery = await fetchText(`${server.url}/metrics?name[]=rblwatch_targets`);
     expect(withQuery.status).toBe(200);
@@ -97,13 +105,16 @@ describe('startHttpServer on loopback', () => {
     expect(response.text).toBe('');
   });
 
-  it('answers 500 when rendering metrics fails', async () => {
-    const broken: ScanMetrics = {
-      ...createMetrics(),
-      render: () => {
+  it.each([
+    ['rejects', () => Promise.reject(new Error('render failed'))],
+    [
+      'throws',
+      () => {
         throw new Error('render failed');
       },
-    };
+    ],
+  ])('answers 500 when rendering metrics %s', async (_how, render: () => Promise<string>) => {
+    const broken: ScanMetrics = { ...createMetrics(), render };
     const errors: unknown[] = [];
     const server = await startHttpServer({
       port: 0,

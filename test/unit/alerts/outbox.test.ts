@@ -485,6 +485,44 @@ describe('outbox', () => {
     expect((await store.alerts.listOutbox()).map((item) => item.alert.target)).toEqual(['192.0.2.2']);
   });
 
+  it('wakes itself when a backoff ends, to the millisecond, and not before (fake time)', async () => {
+    // The loop's timers and the clock it reads move together, and only when the test says so.
+    vi.useFakeTimers({
+      now: Date.parse('2026-11-28T10:00:00.000Z'),
+      toFake: ['setTimeout', 'clearTimeout', 'Date'],
+    });
+    try {
+      const pager = scripted('pager', 'per-key', [new DeliveryError(true, 'HTTP 503', { status: 503 })]);
+      repo = await openStore('memory:');
+      const alerting = createAlerting({
+        repo,
+        routes: [{ match: {}, to: ['pager'] }],
+        notifiers: new Map([['pager', pager.notifier]]),
+        modes: new Map([['pager', 'per-key' as const]]),
+        log: createMemoryLog().log,
+        groupWindowMs: 0,
+        random: () => 0.5,
+        // Far off, so only the backoff can be what wakes the loop.
+        pollMs: 24 * 3_600_000,
+      });
+      await alerting.open();
+      alerting.outbox.start();
+      await alerting.route([alert(1)]);
+      await vi.waitFor(async () => expect((await repo?.alerts.listOutbox())?.[0]?.attempts).toBe(1));
+      const [item] = (await repo?.alerts.listOutbox()) ?? [];
+      const waitMs = Date.parse(item?.dueAt ?? '') - Date.now();
+      expect(waitMs).toBeGreaterThan(1_000);
+
+      await vi.advanceTimersByTimeAsync(waitMs - 1);
+      expect(pager.sent).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      await vi.waitFor(() => expect(pager.sent).toHaveLength(1));
+      await alerting.outbox.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('closes a page wherever it was opened, even when the routes no longer match the delisting', async () => {
     const pager = scripted('pager', 'per-key');
     const other = scripted('other-pager', 'per-key');

@@ -16,6 +16,14 @@ const run = (status: ScanRun['status'], zoneHealth: ZoneHealthReport[]): ScanRun
   zoneHealth,
 });
 
+/**
+ * Resolves once every promise continuation queued so far has run: nothing here waits on I/O or timers, so one
+ * turn of the event loop (an immediate runs after the microtask queue is empty) is enough, and no fixed time is.
+ */
+function allPromisesSettled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function service(runs: ScanRun[], probe: () => Promise<ZoneHealthReport[]>, now = () => 0) {
   return createZoneService({ zones, repo: { listRuns: async () => runs }, probe, now });
 }
@@ -66,8 +74,8 @@ describe('createZoneService', () => {
       return new Promise<ZoneHealthReport[]>((resolve) => pending.push(resolve));
     });
     const calls = [zonesService.health(), zonesService.health(), zonesService.health()];
-    // Let every caller get past its store read and ask for the probe.
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Every caller gets past its store read and asks for the probe.
+    await allPromisesSettled();
     for (const finish of pending) finish([report('a.test', 'ok'), report('b.test', 'ok')]);
     const answers = await Promise.all(calls);
     expect(probes).toBe(1);
@@ -87,7 +95,7 @@ describe('createZoneService', () => {
     });
     const first = zonesService.health();
     const second = zonesService.health();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await allPromisesSettled();
     failing = false;
     for (const fail of pending) fail(new Error('resolver down'));
     await expect(first).rejects.toThrow('resolver down');

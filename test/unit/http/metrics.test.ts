@@ -1,6 +1,8 @@
+import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { ScanRun } from '../../../src/domain/scan-run.ts';
-import { createMetrics, escapeLabelValue } from '../../../src/http/metrics.ts';
+import { createMetrics, type ScanMetrics } from '../../../src/http/metrics.ts';
+import { parseExposition, sampleLines } from '../../helpers/parse-metrics.ts';
 
 function scanRun(overrides: Partial<ScanRun> = {}): ScanRun {
   return {
@@ -23,23 +25,89 @@ function scanRun(overrides: Partial<ScanRun> = {}): ScanRun {
   };
 }
 
-const header = (name: string, type: string, help: string) =>
-  `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
+/** Every rblwatch family with its type and help text: what dashboards and alert rules are written against. */
+const families: Record<string, { type: string; help: string }> = {
+  rblwatch_targets: { type: 'gauge', help: 'Targets watched, after CIDR expansion.' },
+  rblwatch_zones: { type: 'gauge', help: 'DNSBL zones enabled.' },
+  rblwatch_listings: { type: 'gauge', help: 'Current listings by zone and severity.' },
+  rblwatch_zone_healthy: {
+    type: 'gauge',
+    help: 'Whether the zone passed its RFC 5782 test points in the last scan.',
+  },
+  rblwatch_last_scan_success_timestamp_seconds: {
+    type: 'gauge',
+    help: 'Unix time the last completed scan ended.',
+  },
+  rblwatch_last_scan_duration_seconds: { type: 'gauge', help: 'Wall time of the last finished scan.' },
+  rblwatch_lookups_total: { type: 'counter', help: 'DNSBL lookups by zone and outcome.' },
+  rblwatch_unknown_total: {
+    type: 'counter',
+    help: 'Lookups with no trustworthy answer, by zone and reason.',
+  },
+  rblwatch_scans_total: { type: 'counter', help: 'Finished scans by status.' },
+  rblwatch_scan_ticks_skipped_total: {
+    type: 'counter',
+    help: 'Scheduled scans that did not run, by reason (busy: the previous scan was still running).',
+  },
+  rblwatch_events_total: { type: 'counter', help: 'Listing events decided, by kind.' },
+  rblwatch_alert_deliveries_total: {
+    type: 'counter',
+    help: 'Alert items by destination and delivery outcome (delivered, retry, failed: given up).',
+  },
+  rblwatch_outbox_pending: { type: 'gauge', help: 'Alert items waiting to be delivered.' },
+  rblwatch_outbox_failed: {
+    type: 'gauge',
+    help: 'Alert items given up on, kept for `rblwatch alerts pending`.',
+  },
+  rblwatch_scan_duration_seconds: { type: 'histogram', help: 'Wall time of finished scans, by status.' },
+};
+
+/** The rblwatch families of an exposition: type, help and sorted samples of each, for one `toEqual`. */
+async function scrape(metrics: ScanMetrics) {
+  const parsed = parseExposition(await metrics.render());
+  const out: Record<string, { type: string; help: string; samples: string[] }> = {};
+  for (const [name, family] of parsed) {
+    if (name.startsWith('rblwatch_')) {
+      out[name] = { type: family.type, help: family.help, samples: sampleLines(family) };
+    }
+  }
+  return out;
+}
+
+/** What {@link scrape} gives for a family with these samples. */
+function family(name: string, samples: string[] = []) {
+  const declared = families[name];
+  if (!declared) throw new Error(`no family ${name} in the table`);
+  return { ...declared, samples };
+}
+
+async function samplesOf(metrics: ScanMetrics, name: string): Promise<string[]> {
+  return (await scrape(metrics))[name]?.samples ?? [];
+}
 
 describe('createMetrics', () => {
-  it('renders only HELP/TYPE and zeroed scan counters before anything happened', () => {
-    const text = createMetrics().render();
-    expect(text).toContain('# TYPE rblwatch_targets gauge\n# HELP rblwatch_zones');
-    expect(text).not.toMatch(/^rblwatch_(targets|zones|last_scan_\w+) /m);
-    expect(text).toContain(
-      'rblwatch_scans_total{status="completed"} 0\n' +
-        'rblwatch_scans_total{status="failed"} 0\n' +
-        'rblwatch_scans_total{status="interrupted"} 0\n',
-    );
-    expect(text.endsWith('\n')).toBe(true);
+  it('declares every family before anything happened, with samples only for the pre-set counters', async () => {
+    const scraped = await scrape(createMetrics());
+    expect(Object.keys(scraped).sort()).toEqual(Object.keys(families).sort());
+    for (const name of Object.keys(families)) {
+      const samples =
+        name === 'rblwatch_scans_total'
+          ? [
+              'rblwatch_scans_total{status="completed"} 0',
+              'rblwatch_scans_total{status="failed"} 0',
+              'rblwatch_scans_total{status="interrupted"} 0',
+            ]
+          : name === 'rblwatch_scan_ticks_skipped_total'
+            ? [
+                'rblwatch_scan_ticks_skipped_total{reason="busy"} 0',
+                'rblwatch_scan_ticks_skipped_total{reason="missed"} 0',
+              ]
+            : [];
+      expect(scraped[name], name).toEqual(family(name, samples));
+    }
   });
 
-  it('renders the exact exposition text for a small scan', () => {
+  it('reports every family, label and value of a small scan', async () => {
     const metrics = createMetrics();
     metrics.setInventory(3, 2);
     metrics.recordLookup('zen.example', 'listed');
@@ -54,86 +122,132 @@ describe('createMetrics', () => {
     metrics.setOutbox(3, 1);
     metrics.recordScan(scanRun());
 
-    expect(metrics.render()).toBe(
-      header('rblwatch_targets', 'gauge', 'Targets watched, after CIDR expansion.') +
-        'rblwatch_targets 3\n' +
-        header('rblwatch_zones', 'gauge', 'DNSBL zones enabled.') +
-        'rblwatch_zones 2\n' +
-        header('rblwatch_listings', 'gauge', 'Current listings by zone and severity.') +
-        'rblwatch_listings{zone="zen.example",severity="major"} 1\n' +
-        header(
-          'rblwatch_zone_healthy',
-          'gauge',
-          'Whether the zone passed its RFC 5782 test points in the last scan.',
-        ) +
-        'rblwatch_zone_healthy{zone="bl.example"} 0\n' +
-        'rblwatch_zone_healthy{zone="zen.example"} 1\n' +
-        header(
-          'rblwatch_last_scan_success_timestamp_seconds',
-          'gauge',
-          'Unix time the last completed scan ended.',
-        ) +
-        'rblwatch_last_scan_success_timestamp_seconds 1795886222.5\n' +
-        header('rblwatch_last_scan_duration_seconds', 'gauge', 'Wall time of the last finished scan.') +
-        'rblwatch_last_scan_duration_seconds 2.5\n' +
-        header('rblwatch_lookups_total', 'counter', 'DNSBL lookups by zone and outcome.') +
-        'rblwatch_lookups_total{zone="bl.example",status="clean"} 1\n' +
-        'rblwatch_lookups_total{zone="bl.example",status="unknown"} 1\n' +
-        'rblwatch_lookups_total{zone="zen.example",status="clean"} 2\n' +
-        'rblwatch_lookups_total{zone="zen.example",status="listed"} 1\n' +
-        header(
-          'rblwatch_unknown_total',
-          'counter',
-          'Lookups with no trustworthy answer, by zone and reason.',
-        ) +
-        'rblwatch_unknown_total{zone="bl.example",reason="timeout"} 1\n' +
-        header('rblwatch_scans_total', 'counter', 'Finished scans by status.') +
-        'rblwatch_scans_total{status="completed"} 1\n' +
-        'rblwatch_scans_total{status="failed"} 0\n' +
-        'rblwatch_scans_total{status="interrupted"} 0\n' +
-        header(
-          'rblwatch_scan_ticks_skipped_total',
-          'counter',
-          'Scheduled scans that did not run, by reason (busy: the previous scan was still running).',
-        ) +
-        'rblwatch_scan_ticks_skipped_total{reason="busy"} 0\n' +
-        'rblwatch_scan_ticks_skipped_total{reason="missed"} 0\n' +
-        header('rblwatch_events_total', 'counter', 'Listing events decided, by kind.') +
-        'rblwatch_events_total{kind="listed"} 1\n' +
-        header(
-          'rblwatch_alert_deliveries_total',
-          'counter',
-          'Alert items by destination and delivery outcome (delivered, retry, failed: given up).',
-        ) +
-        'rblwatch_alert_deliveries_total{destination="pager",result="delivered"} 2\n' +
-        header('rblwatch_outbox_pending', 'gauge', 'Alert items waiting to be delivered.') +
-        'rblwatch_outbox_pending 3\n' +
-        header(
-          'rblwatch_outbox_failed',
-          'gauge',
-          'Alert items given up on, kept for `rblwatch alerts pending`.',
-        ) +
-        'rblwatch_outbox_failed 1\n',
-    );
+    expect(await scrape(metrics)).toEqual({
+      rblwatch_targets: family('rblwatch_targets', ['rblwatch_targets 3']),
+      rblwatch_zones: family('rblwatch_zones', ['rblwatch_zones 2']),
+      rblwatch_listings: family('rblwatch_listings', [
+        'rblwatch_listings{severity="major",zone="zen.example"} 1',
+      ]),
+      rblwatch_zone_healthy: family('rblwatch_zone_healthy', [
+        'rblwatch_zone_healthy{zone="bl.example"} 0',
+        'rblwatch_zone_healthy{zone="zen.example"} 1',
+      ]),
+      rblwatch_last_scan_success_timestamp_seconds: family('rblwatch_last_scan_success_timestamp_seconds', [
+        'rblwatch_last_scan_success_timestamp_seconds 1795886222.5',
+      ]),
+      rblwatch_last_scan_duration_seconds: family('rblwatch_last_scan_duration_seconds', [
+        'rblwatch_last_scan_duration_seconds 2.5',
+      ]),
+      rblwatch_lookups_total: family('rblwatch_lookups_total', [
+        'rblwatch_lookups_total{status="clean",zone="bl.example"} 1',
+        'rblwatch_lookups_total{status="clean",zone="zen.example"} 2',
+        'rblwatch_lookups_total{status="listed",zone="zen.example"} 1',
+        'rblwatch_lookups_total{status="unknown",zone="bl.example"} 1',
+      ]),
+      rblwatch_unknown_total: family('rblwatch_unknown_total', [
+        'rblwatch_unknown_total{reason="timeout",zone="bl.example"} 1',
+      ]),
+      rblwatch_scans_total: family('rblwatch_scans_total', [
+        'rblwatch_scans_total{status="completed"} 1',
+        'rblwatch_scans_total{status="failed"} 0',
+        'rblwatch_scans_total{status="interrupted"} 0',
+      ]),
+      rblwatch_scan_ticks_skipped_total: family('rblwatch_scan_ticks_skipped_total', [
+        'rblwatch_scan_ticks_skipped_total{reason="busy"} 0',
+        'rblwatch_scan_ticks_skipped_total{reason="missed"} 0',
+      ]),
+      rblwatch_events_total: family('rblwatch_events_total', ['rblwatch_events_total{kind="listed"} 1']),
+      rblwatch_alert_deliveries_total: family('rblwatch_alert_deliveries_total', [
+        'rblwatch_alert_deliveries_total{destination="pager",result="delivered"} 2',
+      ]),
+      rblwatch_outbox_pending: family('rblwatch_outbox_pending', ['rblwatch_outbox_pending 3']),
+      rblwatch_outbox_failed: family('rblwatch_outbox_failed', ['rblwatch_outbox_failed 1']),
+      // 2.5 s: in every bucket from 2.5 up.
+      rblwatch_scan_duration_seconds: family('rblwatch_scan_duration_seconds', [
+        'rblwatch_scan_duration_seconds_bucket{le="+Inf",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="0.5",status="completed"} 0',
+        'rblwatch_scan_duration_seconds_bucket{le="1",status="completed"} 0',
+        'rblwatch_scan_duration_seconds_bucket{le="10",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="120",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="1800",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="2.5",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="30",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="300",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="3600",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="5",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="60",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_bucket{le="600",status="completed"} 1',
+        'rblwatch_scan_duration_seconds_count{status="completed"} 1',
+        'rblwatch_scan_duration_seconds_sum{status="completed"} 2.5',
+      ]),
+    });
   });
 
-  it('drops a cleared listing to 0 instead of removing its series', () => {
+  it('observes each finished run in the duration histogram under its status, and no running one', async () => {
+    const metrics = createMetrics();
+    metrics.recordScan(scanRun({ status: 'failed', endedAt: '2026-11-28T17:17:00.250Z' }));
+    metrics.recordScan(scanRun({ endedAt: '2026-11-28T17:19:00.000Z' }));
+    metrics.recordScan(scanRun({ status: 'running', endedAt: undefined }));
+    const samples = await samplesOf(metrics, 'rblwatch_scan_duration_seconds');
+    expect(samples.filter((line) => !line.includes('_bucket'))).toEqual([
+      'rblwatch_scan_duration_seconds_count{status="completed"} 1',
+      'rblwatch_scan_duration_seconds_count{status="failed"} 1',
+      'rblwatch_scan_duration_seconds_sum{status="completed"} 120',
+      'rblwatch_scan_duration_seconds_sum{status="failed"} 0.25',
+    ]);
+    expect(samples).toContain('rblwatch_scan_duration_seconds_bucket{le="60",status="completed"} 0');
+    expect(samples).toContain('rblwatch_scan_duration_seconds_bucket{le="120",status="completed"} 1');
+    expect(samples).toContain('rblwatch_scan_duration_seconds_bucket{le="0.5",status="failed"} 1');
+  });
+
+  it("adds prom-client's process and event-loop metrics under their standard names, unless turned off", async () => {
+    const withDefaults = parseExposition(await createMetrics().render());
+    expect(withDefaults.get('process_cpu_seconds_total')?.type).toBe('counter');
+    expect(withDefaults.get('process_resident_memory_bytes')?.type).toBe('gauge');
+    expect(withDefaults.get('nodejs_eventloop_lag_p99_seconds')?.type).toBe('gauge');
+    expect(withDefaults.get('nodejs_heap_size_used_bytes')?.type).toBe('gauge');
+    const bare = parseExposition(await createMetrics({ defaultMetrics: false }).render());
+    expect([...bare.keys()].sort()).toEqual(Object.keys(families).sort());
+  });
+
+  it("never registers on prom-client's global default registry", async () => {
+    const metrics = createMetrics();
+    metrics.recordLookup('zen.example', 'clean');
+    metrics.recordScan(scanRun());
+    expect(await register.getMetricsAsJSON()).toEqual([]);
+  });
+
+  it('counts skipped ticks by reason, including reasons not pre-set', async () => {
+    const metrics = createMetrics();
+    metrics.recordSkippedTick('busy');
+    metrics.recordSkippedTick('busy');
+    metrics.recordSkippedTick('stopped');
+    expect(await samplesOf(metrics, 'rblwatch_scan_ticks_skipped_total')).toEqual([
+      'rblwatch_scan_ticks_skipped_total{reason="busy"} 2',
+      'rblwatch_scan_ticks_skipped_total{reason="missed"} 0',
+      'rblwatch_scan_ticks_skipped_total{reason="stopped"} 1',
+    ]);
+  });
+
+  it('drops a cleared listing to 0 instead of removing its series', async () => {
     const metrics = createMetrics();
     metrics.setListings([
       { zone: 'zen.example', severity: 'major' },
       { zone: 'zen.example', severity: 'major' },
       { zone: 'bl.example', severity: 'minor' },
     ]);
-    expect(metrics.render()).toContain(
-      'rblwatch_listings{zone="bl.example",severity="minor"} 1\nrblwatch_listings{zone="zen.example",severity="major"} 2\n',
-    );
+    expect(await samplesOf(metrics, 'rblwatch_listings')).toEqual([
+      'rblwatch_listings{severity="major",zone="zen.example"} 2',
+      'rblwatch_listings{severity="minor",zone="bl.example"} 1',
+    ]);
     metrics.setListings([{ zone: 'zen.example', severity: 'major' }]);
-    expect(metrics.render()).toContain(
-      'rblwatch_listings{zone="bl.example",severity="minor"} 0\nrblwatch_listings{zone="zen.example",severity="major"} 1\n',
-    );
+    expect(await samplesOf(metrics, 'rblwatch_listings')).toEqual([
+      'rblwatch_listings{severity="major",zone="zen.example"} 1',
+      'rblwatch_listings{severity="minor",zone="bl.example"} 0',
+    ]);
   });
 
-  it('keeps the last success time through a failed run, and keeps zone health when a run has none', () => {
+  it('keeps the last success time through a failed run, and keeps zone health when a run has none', async () => {
     const metrics = createMetrics();
     metrics.recordScan(scanRun());
     metrics.recordScan(
@@ -146,17 +260,34 @@ describe('createMetrics', () => {
       }),
     );
     metrics.recordScan(scanRun({ status: 'running', endedAt: undefined }));
-    const text = metrics.render();
-    expect(text).toContain('rblwatch_last_scan_success_timestamp_seconds 1795886222.5\n');
-    expect(text).toContain('rblwatch_last_scan_duration_seconds 0.25\n');
-    expect(text).toContain('rblwatch_zone_healthy{zone="bl.example"} 0\n');
-    expect(text).toContain(
-      'rblwatch_scans_total{status="completed"} 1\nrblwatch_scans_total{status="failed"} 1\n',
-    );
-    expect(text).not.toContain('status="running"');
+    const scraped = await scrape(metrics);
+    expect(scraped.rblwatch_last_scan_success_timestamp_seconds?.samples).toEqual([
+      'rblwatch_last_scan_success_timestamp_seconds 1795886222.5',
+    ]);
+    expect(scraped.rblwatch_last_scan_duration_seconds?.samples).toEqual([
+      'rblwatch_last_scan_duration_seconds 0.25',
+    ]);
+    expect(scraped.rblwatch_zone_healthy?.samples).toEqual([
+      'rblwatch_zone_healthy{zone="bl.example"} 0',
+      'rblwatch_zone_healthy{zone="zen.example"} 1',
+    ]);
+    expect(scraped.rblwatch_scans_total?.samples).toEqual([
+      'rblwatch_scans_total{status="completed"} 1',
+      'rblwatch_scans_total{status="failed"} 1',
+      'rblwatch_scans_total{status="interrupted"} 0',
+    ]);
   });
 
-  it('treats untested zones as healthy and every other non-ok health as unhealthy', () => {
+  it("replaces zone health with the last run's: a zone no longer scanned leaves the family", async () => {
+    const metrics = createMetrics();
+    metrics.recordScan(scanRun());
+    metrics.recordScan(scanRun({ zoneHealth: [{ zone: 'new.example', health: 'ok', detail: '' }] }));
+    expect(await samplesOf(metrics, 'rblwatch_zone_healthy')).toEqual([
+      'rblwatch_zone_healthy{zone="new.example"} 1',
+    ]);
+  });
+
+  it('treats untested zones as healthy and every other non-ok health as unhealthy', async () => {
     const metrics = createMetrics();
     metrics.recordScan(
       scanRun({
@@ -168,32 +299,35 @@ describe('createMetrics', () => {
         ],
       }),
     );
-    expect(metrics.render()).toContain(
-      'rblwatch_zone_healthy{zone="a.example"} 1\n' +
-        'rblwatch_zone_healthy{zone="b.example"} 0\n' +
-        'rblwatch_zone_healthy{zone="c.example"} 0\n' +
-        'rblwatch_zone_healthy{zone="d.example"} 0\n',
-    );
+    expect(await samplesOf(metrics, 'rblwatch_zone_healthy')).toEqual([
+      'rblwatch_zone_healthy{zone="a.example"} 1',
+      'rblwatch_zone_healthy{zone="b.example"} 0',
+      'rblwatch_zone_healthy{zone="c.example"} 0',
+      'rblwatch_zone_healthy{zone="d.example"} 0',
+    ]);
   });
 
-  it('escapes backslash, double quote and newline in label values', () => {
-    expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
+  it('escapes backslash, double quote and newline in label values, so they read back as written', async () => {
     const metrics = createMetrics();
     metrics.recordLookup('we"ird\\zone\nx', 'clean');
     metrics.recordEvents([{ kind: 'line\nbreak' }]);
-    const text = metrics.render();
+    const text = await metrics.render();
     expect(text).toContain('rblwatch_lookups_total{zone="we\\"ird\\\\zone\\nx",status="clean"} 1\n');
-    expect(text).toContain('rblwatch_events_total{kind="line\\nbreak"} 1\n');
-    // Every sample stays on one line: no raw newline leaked out of a label.
-    for (const line of text.trimEnd().split('\n'))
-      expect(line).toMatch(/^(# (HELP|TYPE) rblwatch_|rblwatch_)/);
+    // The strict reader throws on a raw line feed inside a label, and gives the values back unescaped.
+    const parsed = parseExposition(text);
+    expect(parsed.get('rblwatch_lookups_total')?.samples).toEqual([
+      { name: 'rblwatch_lookups_total', labels: { zone: 'we"ird\\zone\nx', status: 'clean' }, value: 1 },
+    ]);
+    expect(parsed.get('rblwatch_events_total')?.samples[0]?.labels).toEqual({ kind: 'line\nbreak' });
   });
 
-  it('keeps instances apart (no global registry)', () => {
+  it('keeps instances apart (no global registry)', async () => {
     const a = createMetrics();
     const b = createMetrics();
     a.recordLookup('zen.example', 'clean');
-    expect(a.render()).toContain('rblwatch_lookups_total{zone="zen.example",status="clean"} 1');
-    expect(b.render()).not.toContain('rblwatch_lookups_total{');
+    expect(await samplesOf(a, 'rblwatch_lookups_total')).toEqual([
+      'rblwatch_lookups_total{status="clean",zone="zen.example"} 1',
+    ]);
+    expect(await samplesOf(b, 'rblwatch_lookups_total')).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import nodeCron from 'node-cron';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, UserError } from '../../../src/errors.ts';
 import {
   type CronLike,
@@ -442,7 +442,13 @@ describe('createScanScheduler with a fake cron', () => {
 });
 
 describe('createScanScheduler with the real node-cron', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('fires every second, skips a tick while a scan runs, and stops for good', async () => {
+    // node-cron schedules with setTimeout against Date: on fake time the seconds pass when the test says so.
+    vi.useFakeTimers({ now: new Date('2026-11-28T17:17:00.250Z') });
     const tasksBefore = nodeCron.getTasks().size;
     const started: number[] = [];
     const skips: string[] = [];
@@ -466,24 +472,25 @@ describe('createScanScheduler with the real node-cron', () => {
     });
     scheduler.start();
     expect(nodeCron.getTasks().size).toBe(tasksBefore + 1);
-    expect(scheduler.nextRun()).toBeInstanceOf(Date);
+    expect(scheduler.nextRun()).toEqual(new Date('2026-11-28T17:17:01.000Z'));
 
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(started.length).toBeGreaterThanOrEqual(1);
-    expect(skips).toContain(SKIP_BUSY);
-    // Never two at once: starts are at least one scan length apart.
-    for (let i = 1; i < started.length; i++) {
-      expect((started[i] ?? 0) - (started[i - 1] ?? 0)).toBeGreaterThanOrEqual(1400);
-    }
+    await vi.advanceTimersByTimeAsync(4_000);
+    // Ticks at :01, :02, :03, :04; the scan started at :01 runs to :02.5, so :02 is skipped and :03 starts the next.
+    expect(started.map((at) => new Date(at).toISOString())).toEqual([
+      '2026-11-28T17:17:01.000Z',
+      '2026-11-28T17:17:03.000Z',
+    ]);
+    expect(skips).toEqual([SKIP_BUSY, SKIP_BUSY]);
 
     await scheduler.stop({ abort: true });
     expect(scheduler.running).toBe(false);
     expect(scheduler.nextRun()).toBeUndefined();
     expect(nodeCron.getTasks().size).toBe(tasksBefore);
 
-    const count = started.length;
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    expect(started).toHaveLength(count);
+    // Well past many more ticks: nothing fires once stopped.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(started).toHaveLength(2);
+    expect(skips).toHaveLength(2);
     expect(errors).toEqual([]);
-  }, 10_000);
+  });
 });
