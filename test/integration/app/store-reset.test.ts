@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeReceiver, startFakeWebhook } from '../../helpers/fake-alert-receivers.ts';
 import { type FakeDnsServer, serveZoneData, startFakeDnsServer } from '../../helpers/fake-dns-server.ts';
-import { repoRoot } from '../../helpers/run-cli.ts';
+import { readHealth, startCli } from '../../helpers/serve-process.ts';
 import { describeWithService, redisAvailability } from '../../helpers/services.ts';
 
 /**
@@ -66,31 +65,11 @@ describeWithService(await redisAvailability(), 'serve on a Redis store that is f
         '',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, ['bin/rblwatch.js', 'serve', '--config', config], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', HOOK_SECRET: SECRET },
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const healthz = async (): Promise<{ status: number; error: string | null } | undefined> => {
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-        const body = (await response.json()) as { detail: { error: string | null } };
-        return { status: response.status, error: body.detail.error };
-      } catch {
-        return undefined;
-      }
-    };
+    const child = startCli(['serve', '--config', config], { HOOK_SECRET: SECRET });
+    const healthz = () => readHealth(port);
     try {
       await expect.poll(async () => (await healthz())?.status, { timeout: 30_000, interval: 100 }).toBe(200);
-      await expect.poll(() => output.includes('scan completed'), { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => child.output().includes('scan completed'), { timeout: 30_000 }).toBe(true);
       await redis.flushDb();
       await expect.poll(async () => (await healthz())?.status, { timeout: 30_000, interval: 100 }).toBe(503);
       expect((await healthz())?.error).toContain('store was reset while rblwatch was running');
@@ -100,16 +79,16 @@ describeWithService(await redisAvailability(), 'serve on a Redis store that is f
       expect(body.alerts[0]?.detail).toContain('identity marker');
       // It stays an alarm: scans keep failing rather than starting over on the empty store, and one notice only.
       await expect
-        .poll(() => (output.match(/scan failed/g) ?? []).length, { timeout: 30_000 })
+        .poll(() => (child.output().match(/scan failed/g) ?? []).length, { timeout: 30_000 })
         .toBeGreaterThan(1);
       expect((await healthz())?.status).toBe(503);
       expect(hook.requests).toHaveLength(1);
       expect(await redis.exists(`rblwatch::inventory`)).toBe(0);
     } finally {
-      child.kill('SIGTERM');
+      child.kill();
       await redis.flushDb();
       await redis.quit();
     }
-    expect(await exited, output).toBe(0);
+    expect(await child.exited, child.output()).toBe(0);
   });
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import {
   startFakeSlack,
 } from '../../helpers/fake-slack.ts';
 import { type RbldnsdServer, startRbldnsd } from '../../helpers/rbldnsd.ts';
-import { repoRoot } from '../../helpers/run-cli.ts';
+import { startCli } from '../../helpers/serve-process.ts';
 import { describeWithService, rbldnsdAvailability } from '../../helpers/services.ts';
 
 /**
@@ -67,25 +66,11 @@ describeWithService(await rbldnsdAvailability(), 'serve with Slack', () => {
         '',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, ['bin/rblwatch.js', 'serve', '--config', config], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
-        SLACK_BOT_TOKEN: FAKE_BOT_TOKEN,
-        SLACK_APP_TOKEN: FAKE_APP_TOKEN,
-        SLACK_API_URL: slack.apiUrl,
-      },
+    const child = startCli(['serve', '--config', config], {
+      SLACK_BOT_TOKEN: FAKE_BOT_TOKEN,
+      SLACK_APP_TOKEN: FAKE_APP_TOKEN,
+      SLACK_API_URL: slack.apiUrl,
     });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const isAlert = (p: { text: string }) => !p.text.includes('Blacklist report');
       await slack.waitFor(() => slack.posts.some(isAlert), 30_000);
@@ -111,11 +96,11 @@ describeWithService(await rbldnsdAvailability(), 'serve with Slack', () => {
       await slack.waitFor(() => slack.responsesFor(response.id).length > 0, 15_000);
       expect(JSON.stringify(slack.responsesFor(response.id))).toContain('11.22.33.44');
     } finally {
-      child.kill('SIGTERM');
+      child.kill();
     }
-    expect(await exited, output).toBe(0);
-    expect(output).not.toContain(FAKE_BOT_TOKEN);
-    expect(output).not.toContain(FAKE_APP_TOKEN);
+    expect(await child.exited, child.output()).toBe(0);
+    expect(child.output()).not.toContain(FAKE_BOT_TOKEN);
+    expect(child.output()).not.toContain(FAKE_APP_TOKEN);
     expect(slack.openSockets()).toBe(0);
   });
 });

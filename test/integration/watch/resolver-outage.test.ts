@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,8 @@ import {
   startFakeDnsServer,
   type ZoneData,
 } from '../../helpers/fake-dns-server.ts';
-import { repoRoot, runCli } from '../../helpers/run-cli.ts';
+import { runCli } from '../../helpers/run-cli.ts';
+import { readHealth, startCli } from '../../helpers/serve-process.ts';
 
 /**
  * A resolver that lies or dies is one problem, not a listing change and not one outage per zone: every scan through
@@ -206,49 +206,25 @@ describe('serve with a dead resolver', () => {
       `http: { port: ${port}, host: 127.0.0.1 }`,
     ]);
     dns.setHandler(() => ({ drop: true }));
-    const child = spawn(process.execPath, ['bin/rblwatch.js', 'serve', '--config', file], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env, NO_COLOR: '1' },
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const healthz = async (): Promise<
-      { status: number; body: { detail: { error: string | null } } } | undefined
-    > => {
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-        return {
-          status: response.status,
-          body: (await response.json()) as { detail: { error: string | null } },
-        };
-      } catch {
-        return undefined;
-      }
-    };
+    const child = startCli(['serve', '--config', file], env);
+    const healthz = () => readHealth(port);
     try {
       // 503 may come first for a tick skipped behind the startup scan; wait for the failed scan's own reason.
       await expect
-        .poll(async () => (await healthz())?.body.detail.error ?? '', { timeout: 30_000, interval: 100 })
+        .poll(async () => (await healthz())?.error ?? '', { timeout: 30_000, interval: 100 })
         .toContain('resolver-down');
       const down = await healthz();
       expect(down?.status).toBe(503);
-      expect(down?.body.detail.error).toContain(`127.0.0.1:${dns.port}`);
+      expect(down?.error).toContain(`127.0.0.1:${dns.port}`);
       dns.setHandler(serveZoneData(healthyData()));
       await expect.poll(async () => (await healthz())?.status, { timeout: 30_000, interval: 100 }).toBe(200);
     } finally {
-      child.kill('SIGTERM');
+      child.kill();
     }
-    expect(await exited, output).toBe(0);
+    expect(await child.exited, child.output()).toBe(0);
     // One outage, one page, whatever the number of failed scans; closed by the recovery.
     const resolverPages = pagerEvents().filter((event) => event.endsWith('rblwatch:resolver'));
     expect(resolverPages).toEqual(['trigger rblwatch:resolver', 'resolve rblwatch:resolver']);
-    expect(output).not.toContain('zone-degraded');
+    expect(child.output()).not.toContain('zone-degraded');
   });
 });
