@@ -43,10 +43,6 @@ export interface WatchRuntime {
 
 export { loadConfig };
 
-export function storeLocation(config: AppConfig): string {
-  return config.store.kind === 'sqlite' ? config.store.path : config.store.url;
-}
-
 /**
  * Open the store (recovering what a killed process left), sync the config file's targets into it, and build the
  * resolver and zone catalog. Fails before anything is scanned if any of it is wrong.
@@ -56,7 +52,7 @@ export async function openRuntime(config: AppConfig, log: Logger): Promise<Watch
     config.zones.specs,
     config.spamhausDqsKey ? { dqsKey: config.spamhausDqsKey.reveal() } : {},
   );
-  const repo = await openStore(storeLocation(config));
+  const repo = await openStore(config.store);
   try {
     const recovered = await repo.recover(new Date().toISOString());
     if (recovered.replayed.length > 0)

@@ -48,6 +48,7 @@ import { checkOverlap, describeOverlap, labelsSchema, makeEntry } from '../inven
 import { builtinZones } from '../zones/builtin-zones.ts';
 import { loadZoneFile } from '../zones/load-zone-file.ts';
 import { normalizeZoneName } from '../zones/zone-file-schema.ts';
+import { parseStoreLocation, type StoreLocation } from '../store/open-store.ts';
 import type { ZoneSpec } from '../zones/zone-spec.ts';
 import { type AlertsConfig, buildAlertsSchemas, resolveAlertsConfig } from './alerts-config.ts';
 import { parseDuration } from './duration.ts';
@@ -56,11 +57,11 @@ import { expandEnvReferences, formatExpansionProblem } from './expand-env.ts';
 import { formatConfigPath } from './format-path.ts';
 import { Secret } from './secret.ts';
 
-/** Where the store lives. `display` is safe to log: a URL's password is masked. */
-export type StoreConfig =
-  | { readonly kind: 'sqlite'; readonly path: string; readonly display: string }
-  | { readonly kind: 'redis'; readonly url: string; readonly display: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly display: string };
+/**
+ * Where the store lives, parsed by the store backend registry: `kind` is the backend, `location` what it opens (an
+ * absolute path, `memory:` or the URL) and `display` is safe to log (a URL's password is masked).
+ */
+export type StoreConfig = StoreLocation;
 
 /** The zone specs to build the catalog from (with the DQS key, at start), and where they came from. */
 export interface ZonesConfig {
@@ -362,49 +363,8 @@ export function checkCronExpression(expression: string): string | undefined {
   );
 }
 
-/** A problem message, or the value: settings parsers below return one or the other. */
-type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
-
-/**
- * Parses a `store` setting. A URL's text is never repeated in a message: it may carry a password.
- * @param baseDir - what a relative SQLite path is relative to.
- */
-function parseStoreSetting(text: string, baseDir: string): Checked<StoreConfig> {
-  const value = text.trim();
-  if (value === '') return { ok: false, problem: 'must not be empty' };
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1]?.toLowerCase();
-  if (scheme === undefined || scheme === 'sqlite') {
-    const file = scheme === undefined ? value : value.slice('sqlite://'.length);
-    if (file === '') return { ok: false, problem: 'sqlite:// needs a file path' };
-    // `:memory:` is SQLite's name for a throwaway database, not a file to resolve.
-    const path = file === ':memory:' ? file : resolve(baseDir, file);
-    return { ok: true, value: { kind: 'sqlite', path, display: path } };
-  }
-  const kind =
-    scheme === 'redis' || scheme === 'rediss'
-      ? 'redis'
-      : scheme === 'postgres' || scheme === 'postgresql'
-        ? 'postgres'
-        : undefined;
-  if (kind === undefined) {
-    return {
-      ok: false,
-      problem: `unsupported store "${scheme}://": use a file path (SQLite), redis://... or postgres://...`,
-    };
-  }
-  let masked: URL;
-  try {
-    masked = new URL(value);
-  } catch {
-    return { ok: false, problem: `not a valid ${scheme}:// URL` };
-  }
-  if (masked.hostname === '') return { ok: false, problem: `the ${scheme}:// URL names no host` };
-  if (masked.password !== '') masked.password = '***';
-  return { ok: true, value: { kind, url: value, display: masked.toString() } };
-}
-
 function storeOrThrow(text: string, baseDir: string): StoreConfig {
-  const checked = parseStoreSetting(text, baseDir);
+  const checked = parseStoreLocation(text, baseDir);
   if (!checked.ok) throw new Error(`default store is invalid: ${checked.problem}`);
   return checked.value;
 }
@@ -506,7 +466,7 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
     store: z
       .string({ error: expected('a file path or a redis:// or postgres:// URL') })
       .transform((value, ctx) => {
-        const checked = parseStoreSetting(value, context.baseDir);
+        const checked = parseStoreLocation(value, context.baseDir);
         if (checked.ok) return checked.value;
         ctx.addIssue({ code: 'custom', message: checked.problem });
         return z.NEVER;
@@ -792,7 +752,7 @@ function readEnvSettings(env: NodeJS.ProcessEnv, cwd: string): EnvSettings {
 
   const store = nonEmpty(env.RBLWATCH_STORE);
   if (store !== undefined) {
-    const checked = parseStoreSetting(store, cwd);
+    const checked = parseStoreLocation(store, cwd);
     if (checked.ok) settings.store = checked.value;
     else problems.push(`environment variable RBLWATCH_STORE: ${checked.problem}`);
   }
