@@ -1,8 +1,8 @@
 import { getServers } from 'node:dns';
 import { type Alerting, createAlerting } from './alerts/alerting.ts';
-import { destinationMode } from './alerts/destinations.ts';
 import { createNotifierDispatcher } from './alerts/http-post.ts';
-import { createNotifiers } from './alerts/notifiers/index.ts';
+import type { NotifierDefinition } from './alerts/notifiers/notifier.ts';
+import { createNotifiers, destinationMode, notifierFor, notifiers } from './alerts/notifiers/registry.ts';
 import type { ChannelPoster } from './chat/chat-adapter.ts';
 import { createLookupService } from './checks/lookup-service.ts';
 import { probeZones } from './checks/run-check.ts';
@@ -198,26 +198,31 @@ export interface RuntimeAlerting {
 export async function openAlerting(
   runtime: WatchRuntime,
   log: Logger,
-  chat: { slack?: ChannelPoster; discord?: ChannelPoster } = {},
+  chat: Readonly<Record<string, ChannelPoster | undefined>> = {},
+  registry: readonly NotifierDefinition[] = notifiers,
 ): Promise<RuntimeAlerting> {
   const { alerts } = runtime.config;
   const dispatcher = createNotifierDispatcher(alerts.timeoutMs);
-  const reachable = alerts.destinations.filter(
-    (destination) =>
-      (destination.type !== 'slack' && destination.type !== 'discord') ||
-      chat[destination.type] !== undefined,
-  );
-  const notifiers = createNotifiers(reachable, {
-    http: { dispatcher, timeoutMs: alerts.timeoutMs, clock: () => new Date() },
-    chat,
+  // Channel destinations are routed (and queued) by every process, but sent only by one holding their platform.
+  const reachable = alerts.destinations.filter((destination) => {
+    const platform = notifierFor(destination.type, registry)?.platform;
+    return platform === undefined || chat[platform] !== undefined;
   });
+  const built = createNotifiers(
+    reachable,
+    { http: { dispatcher, timeoutMs: alerts.timeoutMs, clock: () => new Date() }, chat },
+    registry,
+  );
   const alerting = createAlerting({
     repo: runtime.repo,
     routes: alerts.routes,
     modes: new Map(
-      alerts.destinations.map((destination) => [destination.name, destinationMode(destination.type)]),
+      alerts.destinations.map((destination) => [
+        destination.name,
+        destinationMode(destination.type, registry),
+      ]),
     ),
-    notifiers,
+    notifiers: built,
     log: log.child({ component: 'alerts' }),
     groupWindowMs: alerts.groupWindowMs,
     retry: alerts.retry,

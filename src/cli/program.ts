@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { muteCommand } from '../../commands/mute.ts';
 import { mutesCommand } from '../../commands/mutes.ts';
 import { unmuteCommand } from '../../commands/unmute.ts';
+import type { ConfigPlugins } from '../config/app-config.ts';
 import { AppError, isUserError } from '../errors.ts';
 import { runAlertsPending, runAlertsRetry, runAlertsTest, runChatCommandInCli } from './alerts-commands.ts';
 import { runCheckCommand } from './check-command.ts';
@@ -60,9 +61,14 @@ function engineOptions(command: Command): Command {
 
 /**
  * The `rblwatch` command line. Returns the exit status instead of exiting, so it runs in-process in tests:
- * 0 all clean, 1 at least one listing, 2 no listing but some unknown, 64 bad input or usage.
+ * 0 all clean, 1 at least one listing, 2 no listing but some unknown, 64 bad input or usage. `plugins` replaces
+ * the registries the configuration is derived from (tests; the binary uses the real ones).
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  plugins: ConfigPlugins = {},
+): Promise<number> {
   let status: number = ExitCode.ok;
   const program = new Command('rblwatch')
     .description('Self-hosted DNS blocklist (DNSBL/RBL) monitor')
@@ -168,7 +174,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   )
     .option('--no-resolve', 'pagers: leave the test incident open instead of resolving it at once')
     .action(async (destination: string, flags) => {
-      status = await runAlertsTest(destination, flags, io);
+      status = await runAlertsTest(destination, flags, io, plugins);
     });
   withConfig(alerts.command('pending').description('alerts waiting to be delivered, and those given up on'))
     .option('--json', 'print JSON for scripts')

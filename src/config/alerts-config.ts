@@ -28,7 +28,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { alertKinds } from '../alerts/alert.ts';
-import type { DestinationConfig } from '../alerts/destinations.ts';
+import type { NotifierDefinition } from '../alerts/notifiers/notifier.ts';
+import { type DestinationConfig, notifierFor, notifiers } from '../alerts/notifiers/registry.ts';
 import type { RetryPolicy } from '../alerts/outbox.ts';
 import { defaultRetryPolicy } from '../alerts/outbox.ts';
 import type { Route } from '../alerts/route.ts';
@@ -60,14 +61,16 @@ export interface ReportSchedule {
 export const alertDefaults = Object.freeze({
   groupWindowMs: 60_000,
   timeoutMs: 10_000,
-  pagerdutyUrl: 'https://events.pagerduty.com/v2/enqueue',
-  opsgenieUrl: { us: 'https://api.opsgenie.com', eu: 'https://api.eu.opsgenie.com' },
-  jsmUrl: 'https://api.atlassian.com/jsm/ops/integration',
 });
+
+/** The variable that turns each chat platform on, for "needs ..." messages. */
+const chatCredentials: Readonly<Record<string, string>> = {
+  slack: 'SLACK_BOT_TOKEN',
+  discord: 'DISCORD_TOKEN',
+};
 
 const severities = ['critical', 'major', 'minor', 'info'] as const;
 const DESTINATION_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const SLACK_CHANNEL = /^[CGD][A-Z0-9]{6,}$/;
 /** Discord ids (users, roles, guilds, channels) are 64-bit snowflakes written in decimal. */
 export const SNOWFLAKE = /^\d{15,21}$/;
 const SLACK_ID = /^[UWS][A-Z0-9]{6,}$/;
@@ -88,50 +91,20 @@ function durationField(what: string, min: number, max: number) {
   });
 }
 
-const secretField = (what: string) =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${what}`) })
-    .min(1, 'is required');
-
-const urlField = z.string({ error: 'must be a URL' });
 const oneOrMany = <T extends z.ZodType>(item: T) =>
   z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(item).min(1));
 
-/** The mapping schemas, plugged into the file schema by `app-config.ts`. */
-export function buildAlertsSchemas() {
-  const base = { url: urlField.optional(), allowInsecure: z.boolean().optional() };
-  const destination = z.discriminatedUnion(
-    'type',
-    [
-      z.strictObject({
-        ...base,
-        type: z.literal('pagerduty'),
-        routingKey: secretField('an integration key'),
-      }),
-      z.strictObject({
-        ...base,
-        type: z.literal('opsgenie'),
-        apiKey: secretField('an API key'),
-        region: z.enum(['us', 'eu']).optional(),
-      }),
-      z.strictObject({ ...base, type: z.literal('jsm'), apiKey: secretField('an API key') }),
-      z.strictObject({ ...base, type: z.literal('webhook'), url: urlField, secret: secretField('a secret') }),
-      z.strictObject({
-        type: z.literal('slack'),
-        channel: z.string().regex(SLACK_CHANNEL, 'must be a Slack channel id such as C0123456789'),
-      }),
-      z.strictObject({
-        type: z.literal('discord'),
-        channel: z.string().regex(SNOWFLAKE, 'must be a Discord channel id (a long number, quoted)'),
-      }),
-    ],
-    {
-      error: (issue) =>
-        issue.code === 'invalid_union'
-          ? 'type must be one of: pagerduty, opsgenie, jsm, webhook, slack, discord'
-          : undefined,
-    },
-  );
+/**
+ * The mapping schemas, plugged into the file schema by `app-config.ts`. `destinations` is the union of the
+ * registered types' schemas, discriminated by `type`.
+ */
+export function buildAlertsSchemas(registry: readonly NotifierDefinition[] = notifiers) {
+  const [first, ...rest] = registry.map((definition) => definition.configSchema);
+  if (first === undefined) throw new Error('the notifier registry is empty');
+  const types = registry.map((definition) => definition.type).join(', ');
+  const destination = z.discriminatedUnion('type', [first, ...rest], {
+    error: (issue) => (issue.code === 'invalid_union' ? `type must be one of: ${types}` : undefined),
+  });
   const labelValues = oneOrMany(z.string().min(1));
   const route = z.strictObject({
     match: z
@@ -218,6 +191,13 @@ export function buildAlertsSchemas() {
 }
 
 type Schemas = ReturnType<typeof buildAlertsSchemas>['shapes'];
+/** One destination as the union schema leaves it: its type's fields, read by that type's `resolve`. */
+interface DestinationSpec {
+  readonly type: string;
+  readonly url?: unknown;
+  readonly allowInsecure?: unknown;
+  readonly [field: string]: unknown;
+}
 export interface AlertsInput {
   readonly destinations?: z.infer<Schemas['destinations']> | null | undefined;
   readonly routes?: z.infer<Schemas['routes']> | null | undefined;
@@ -237,85 +217,60 @@ export function resolveAlertsConfig(
   file: string,
   problems: string[],
   checkCron: (expression: string) => string | undefined,
+  registry: readonly NotifierDefinition[] = notifiers,
 ): { alerts: AlertsConfig; chat: ChatConfig } {
   const where = (...path: PropertyKey[]) => `${file}: ${formatConfigPath(path)}`;
   const chat = resolveChat(input.chat ?? undefined, env, problems);
   const destinations: DestinationConfig[] = [];
-  for (const [name, spec] of Object.entries(input.destinations ?? {})) {
+  // The union schema checked each entry against its type's schema; each type's `resolve` reads its own fields.
+  const specs = Object.entries(input.destinations ?? {}) as [string, DestinationSpec][];
+  for (const [name, spec] of specs) {
     if (!DESTINATION_NAME.test(name)) {
       problems.push(
         `${where('destinations', name)}: destination names are lowercase letters, digits, - and _ (up to 64)`,
       );
       continue;
     }
-    const secretFrom = (field: string): Secret | undefined => {
-      const written = rawAt(raw, ['destinations', name, field]);
-      if (typeof written !== 'string' || !ENV_REFERENCE.test(written.trim())) {
-        problems.push(
-          `${where('destinations', name, field)}: secrets come from the environment only: write ` +
-            `${field}: "\${${suggestVariable(name, field)}}" and set that variable (.env.example lists it)`,
-        );
-        return undefined;
-      }
-      return new Secret(String((spec as Record<string, unknown>)[field]).trim());
-    };
-    const urlFor = (fallback: string | undefined): string | undefined => {
-      const given = 'url' in spec ? spec.url : undefined;
-      const text = given ?? fallback;
-      if (text === undefined) return undefined;
-      const problem = checkUrl(text, 'allowInsecure' in spec && spec.allowInsecure === true);
-      if (problem) {
-        problems.push(`${where('destinations', name, 'url')}: ${problem}`);
-        return undefined;
-      }
-      return text.replace(/\/+$/, '');
-    };
-    switch (spec.type) {
-      case 'pagerduty': {
-        const routingKey = secretFrom('routingKey');
-        const url = urlFor(alertDefaults.pagerdutyUrl);
-        if (routingKey && routingKey.reveal().length !== 32) {
-          problems.push(
-            `${where('destinations', name, 'routingKey')}: a PagerDuty Events API v2 integration key has 32 characters (got ${routingKey.reveal().length})`,
-          );
-        }
-        if (routingKey && url) destinations.push({ type: 'pagerduty', name, routingKey, url });
-        break;
-      }
-      case 'opsgenie': {
-        const apiKey = secretFrom('apiKey');
-        const url = urlFor(alertDefaults.opsgenieUrl[spec.region ?? 'us']);
-        if (apiKey && url) destinations.push({ type: 'opsgenie', name, apiKey, url });
-        break;
-      }
-      case 'jsm': {
-        const apiKey = secretFrom('apiKey');
-        const url = urlFor(alertDefaults.jsmUrl);
-        if (apiKey && url) destinations.push({ type: 'jsm', name, apiKey, url });
-        break;
-      }
-      case 'webhook': {
-        const secret = secretFrom('secret');
-        const url = urlFor(undefined);
-        if (secret && secret.reveal().length < 16) {
-          problems.push(`${where('destinations', name, 'secret')}: use a secret of at least 16 characters`);
-        }
-        if (secret && url) destinations.push({ type: 'webhook', name, url, secret });
-        break;
-      }
-      case 'slack':
-      case 'discord': {
-        if (!chat[spec.type]) {
-          const variable = spec.type === 'slack' ? 'SLACK_BOT_TOKEN' : 'DISCORD_TOKEN';
-          problems.push(
-            `${where('destinations', name)}: a ${spec.type} destination needs ${variable} in the environment`,
-          );
-          break;
-        }
-        destinations.push({ type: spec.type, name, channel: spec.channel });
-        break;
-      }
+    const definition = notifierFor(spec.type, registry);
+    if (definition === undefined) continue;
+    if (definition.platform !== undefined && chat[definition.platform as keyof ChatConfig] === undefined) {
+      const variable = chatCredentials[definition.platform] ?? definition.platform;
+      problems.push(
+        `${where('destinations', name)}: a ${spec.type} destination needs ${variable} in the environment`,
+      );
+      continue;
     }
+    const resolved = definition.resolve(spec, {
+      name,
+      secret(field) {
+        const written = rawAt(raw, ['destinations', name, field]);
+        if (typeof written !== 'string' || !ENV_REFERENCE.test(written.trim())) {
+          problems.push(
+            `${where('destinations', name, field)}: secrets come from the environment only: write ` +
+              `${field}: "\${${suggestVariable(name, field)}}" and set that variable (.env.example lists it)`,
+          );
+          return undefined;
+        }
+        return new Secret(String((spec as Record<string, unknown>)[field]).trim());
+      },
+      url(fallback) {
+        const given = typeof spec.url === 'string' ? spec.url : undefined;
+        const text = given ?? fallback;
+        if (text === undefined) return undefined;
+        const problem = checkUrl(text, spec.allowInsecure === true);
+        if (problem) {
+          problems.push(`${where('destinations', name, 'url')}: ${problem}`);
+          return undefined;
+        }
+        return text.replace(/\/+$/, '');
+      },
+      problem(field, message) {
+        problems.push(
+          `${field === undefined ? where('destinations', name) : where('destinations', name, field)}: ${message}`,
+        );
+      },
+    });
+    if (resolved !== undefined) destinations.push(resolved as DestinationConfig);
   }
   const known = new Set(Object.keys(input.destinations ?? {}));
   const routes: Route[] = [];
@@ -339,7 +294,7 @@ export function resolveAlertsConfig(
       },
     });
   }
-  const types = new Map(Object.entries(input.destinations ?? {}).map(([name, spec]) => [name, spec.type]));
+  const types = new Map(specs.map(([name, spec]) => [name, spec.type]));
   const reports: ReportSchedule[] = [];
   for (const [index, entry] of (input.reports ?? []).entries()) {
     const cronProblem = checkCron(entry.schedule);
@@ -348,7 +303,7 @@ export function resolveAlertsConfig(
       const type = types.get(name);
       if (type === undefined) {
         problems.push(`${where('reports', index, 'to', position)}: unknown destination "${name}"`);
-      } else if (type === 'pagerduty' || type === 'opsgenie' || type === 'jsm') {
+      } else if (notifierFor(type, registry)?.mode === 'per-key') {
         problems.push(
           `${where('reports', index, 'to', position)}: ${name} is a pager (${type}); reports go to chat channels and webhooks`,
         );

@@ -34,6 +34,8 @@ import { dirname, resolve } from 'node:path';
 import cron from 'node-cron';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import type { NotifierDefinition } from '../alerts/notifiers/notifier.ts';
+import { notifiers } from '../alerts/notifiers/registry.ts';
 import type { ChatConfig } from '../chat/chat-config.ts';
 import {
   formatResolverAddress,
@@ -45,10 +47,10 @@ import type { InventoryEntry } from '../domain/inventory.ts';
 import { defaultListingPolicy, type ListingPolicy } from '../domain/listing.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 import { checkOverlap, describeOverlap, labelsSchema, makeEntry } from '../inventory/inventory.ts';
+import { parseStoreLocation, type StoreLocation } from '../store/open-store.ts';
 import { builtinZones } from '../zones/builtin-zones.ts';
 import { loadZoneFile } from '../zones/load-zone-file.ts';
 import { normalizeZoneName } from '../zones/zone-file-schema.ts';
-import { parseStoreLocation, type StoreLocation } from '../store/open-store.ts';
 import type { ZoneSpec } from '../zones/zone-spec.ts';
 import { type AlertsConfig, buildAlertsSchemas, resolveAlertsConfig } from './alerts-config.ts';
 import { parseDuration } from './duration.ts';
@@ -124,6 +126,14 @@ export interface AppConfig {
   readonly warnings: readonly string[];
 }
 
+/**
+ * The plugin registries the configuration is derived from (the `destinations` union and its checks). Each defaults
+ * to the real one; tests pass their own to prove that a new type needs nothing but its definition.
+ */
+export interface ConfigPlugins {
+  readonly notifiers?: readonly NotifierDefinition[];
+}
+
 export interface LoadConfigOptions {
   /** Defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
@@ -135,6 +145,7 @@ export interface LoadConfigOptions {
   readonly now?: Date;
   /** Directory the file name and relative paths in the environment are resolved against; defaults to `process.cwd()`. */
   readonly cwd?: string;
+  readonly plugins?: ConfigPlugins;
 }
 
 /** The file read when none is named. */
@@ -192,7 +203,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
     throw configError(shown, [...lines, ...fromEnv.problems], redact);
   }
 
-  const { schema, allowedKeys } = buildSchema({ baseDir, addedAt });
+  const notifierRegistry = options.plugins?.notifiers ?? notifiers;
+  const { schema, allowedKeys } = buildSchema({ baseDir, addedAt, notifiers: notifierRegistry });
   const parsed = schema.safeParse(expansion.value);
   if (!parsed.success) {
     const lines = parsed.error.issues.flatMap((issue) =>
@@ -206,7 +218,15 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
   const problems: string[] = [];
   const zones = await resolveZones(data.zones ?? 'builtin', baseDir, shown, problems);
   const zoneIntervalsMs = checkZoneIntervals(data.zoneIntervals ?? {}, zones, shown, problems);
-  const { alerts, chat } = resolveAlertsConfig(data, document, env, shown, problems, checkCronExpression);
+  const { alerts, chat } = resolveAlertsConfig(
+    data,
+    document,
+    env,
+    shown,
+    problems,
+    checkCronExpression,
+    notifierRegistry,
+  );
   checkRouteZones(alerts, zones, shown, problems);
   if (problems.length > 0) throw configError(shown, problems, redact);
 
@@ -373,7 +393,11 @@ const HOST_NAME =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 /** Builds the file schema; `baseDir` and `addedAt` are per load. Also returns the keys each mapping allows. */
-function buildSchema(context: { baseDir: string; addedAt: string }) {
+function buildSchema(context: {
+  baseDir: string;
+  addedAt: string;
+  notifiers: readonly NotifierDefinition[];
+}) {
   const policyShape = {
     listAfter: wholeNumber(1, 100).nullish(),
     delistAfter: wholeNumber(1, 100).nullish(),
@@ -423,7 +447,7 @@ function buildSchema(context: { baseDir: string; addedAt: string }) {
       })
       .nullish(),
   };
-  const alerting = buildAlertsSchemas();
+  const alerting = buildAlertsSchemas(context.notifiers);
   const targetShape = {
     target: z.string({ error: expected('an address, a range or a domain') }),
     labels: labelsSchema.nullish(),

@@ -3,15 +3,30 @@
  * dedup key, so a listing is one incident however often it is re-sent.
  * @see https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
  */
+import { z } from 'zod';
+import type { Secret } from '../../config/secret.ts';
 import type { Labels } from '../../domain/inventory.ts';
 import type { Severity } from '../../domain/zone.ts';
 import { alertSummary, isHttpsUrl, isTestDelivery } from '../../render/alert-message.ts';
 import { cleanText } from '../../render/message.ts';
 import type { Alert, Delivery } from '../alert.ts';
-import type { PagerDutyDestination } from '../destinations.ts';
+import { httpEndpointShape, secretField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';
-import type { Notifier } from './notifier.ts';
+import { type DestinationBase, type Notifier, type NotifierDefinition, notifierOf } from './notifier.ts';
+
+export interface PagerDutyDestination extends DestinationBase {
+  readonly type: 'pagerduty';
+  /** Events API v2 integration key (32 characters). */
+  readonly routingKey: Secret;
+  /** Events API v2 enqueue URL; default `https://events.pagerduty.com/v2/enqueue` (EU: events.eu.pagerduty.com). */
+  readonly url: string;
+}
+
+/** The Events API v2 endpoint (US service region; EU accounts set `url: https://events.eu.pagerduty.com/...`). */
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+/** Events API v2 integration keys are 32 characters. */
+const ROUTING_KEY_LENGTH = 32;
 
 export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
 
@@ -108,26 +123,48 @@ export function buildPagerDutyEvent(
   };
 }
 
+const configSchema = z.strictObject({
+  ...httpEndpointShape,
+  type: z.literal('pagerduty'),
+  routingKey: secretField('an integration key'),
+});
+
+/** `type: pagerduty`: one incident per (target, zone), resolved by its delisting. */
+export const pagerdutyNotifier = {
+  type: 'pagerduty',
+  mode: 'per-key',
+  description: 'PagerDuty Events API v2 (EU accounts: `url: https://events.eu.pagerduty.com/v2/enqueue`)',
+  configSchema,
+  resolve(spec, context) {
+    const routingKey = context.secret('routingKey');
+    const url = context.url(PAGERDUTY_EVENTS_URL);
+    const length = routingKey?.reveal().length;
+    if (length !== undefined && length !== ROUTING_KEY_LENGTH) {
+      context.problem(
+        'routingKey',
+        `a PagerDuty Events API v2 integration key has ${ROUTING_KEY_LENGTH} characters (got ${length})`,
+      );
+    }
+    return routingKey && url ? { type: spec.type, name: context.name, routingKey, url } : undefined;
+  },
+  create: (config, deps) => createPagerDutyNotifier(config, deps.http),
+} satisfies NotifierDefinition<typeof configSchema, PagerDutyDestination>;
+
 /** A PagerDuty destination. Any 2xx is accepted (PagerDuty answers 202). */
 export function createPagerDutyNotifier(config: PagerDutyDestination, deps: HttpNotifierDeps): Notifier {
-  return {
-    name: config.name,
-    type: 'pagerduty',
-    mode: 'per-key',
-    async send(delivery: Delivery, signal?: AbortSignal): Promise<void> {
-      const routingKey = config.routingKey.reveal();
-      await postJson({
-        dispatcher: deps.dispatcher,
-        url: config.url,
-        body: buildPagerDutyEvent(delivery, { routingKey }),
-        timeoutMs: deps.timeoutMs,
-        clock: deps.clock,
-        service: 'PagerDuty',
-        secrets: [routingKey],
-        ...(signal ? { signal } : {}),
-      });
-    },
-  } satisfies Notifier;
+  return notifierOf(pagerdutyNotifier, config, async (delivery: Delivery, signal?: AbortSignal) => {
+    const routingKey = config.routingKey.reveal();
+    await postJson({
+      dispatcher: deps.dispatcher,
+      url: config.url,
+      body: buildPagerDutyEvent(delivery, { routingKey }),
+      timeoutMs: deps.timeoutMs,
+      clock: deps.clock,
+      service: 'PagerDuty',
+      secrets: [routingKey],
+      ...(signal ? { signal } : {}),
+    });
+  });
 }
 
 function customDetails(alert: Alert, test: boolean): PagerDutyCustomDetails {

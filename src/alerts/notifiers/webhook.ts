@@ -8,11 +8,23 @@
  * and must treat alert text (TXT records especially) as untrusted input.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Secret } from '../../config/secret.ts';
 import type { Alert, AlertKind, Delivery } from '../alert.ts';
 import { DeliveryError } from '../delivery-error.ts';
-import type { WebhookDestination } from '../destinations.ts';
+import { httpEndpointShape, secretField, urlField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
-import type { Notifier } from './notifier.ts';
+import { type DestinationBase, type Notifier, type NotifierDefinition, notifierOf } from './notifier.ts';
+
+export interface WebhookDestination extends DestinationBase {
+  readonly type: 'webhook';
+  readonly url: string;
+  /** HMAC-SHA256 key for the `X-Rblwatch-Signature` header. */
+  readonly secret: Secret;
+}
+
+/** Shorter signing secrets are refused: they could be guessed from a captured signature. */
+const MIN_SECRET_LENGTH = 16;
 
 /** The JSON body. `version` changes only on incompatible changes; new fields may appear at any time. */
 export interface WebhookPayload {
@@ -133,29 +145,48 @@ export function verifyWebhookSignature(options: VerifyWebhookOptions): boolean {
   return matched;
 }
 
+const configSchema = z.strictObject({
+  ...httpEndpointShape,
+  type: z.literal('webhook'),
+  url: urlField,
+  secret: secretField('a secret'),
+});
+
+/** `type: webhook`: signed JSON for your own receiver. */
+export const webhookNotifier = {
+  type: 'webhook',
+  mode: 'grouped',
+  description: 'your own endpoint: signed JSON (see Webhooks)',
+  configSchema,
+  resolve(spec, context) {
+    const secret = context.secret('secret');
+    const url = context.url();
+    if (secret && secret.reveal().length < MIN_SECRET_LENGTH) {
+      context.problem('secret', `use a secret of at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    return secret && url ? { type: spec.type, name: context.name, url, secret } : undefined;
+  },
+  create: (config, deps) => createWebhookNotifier(config, deps.http),
+} satisfies NotifierDefinition<typeof configSchema, WebhookDestination>;
+
 /** A webhook destination: one POST per grouped delivery, signed at send time. */
 export function createWebhookNotifier(config: WebhookDestination, deps: HttpNotifierDeps): Notifier {
-  return {
-    name: config.name,
-    type: 'webhook',
-    mode: 'grouped',
-    async send(delivery: Delivery, signal?: AbortSignal): Promise<void> {
-      const secret = config.secret.reveal();
-      // Signed per attempt: a retry an hour later must carry a fresh timestamp to pass the replay window.
-      const { body, headers } = buildWebhookRequest(delivery, { secret, now: deps.clock() });
-      await postJson({
-        dispatcher: deps.dispatcher,
-        url: config.url,
-        headers,
-        body,
-        timeoutMs: deps.timeoutMs,
-        clock: deps.clock,
-        service: `webhook ${config.name}`,
-        secrets: [secret],
-        ...(signal ? { signal } : {}),
-      });
-    },
-  } satisfies Notifier;
+  return notifierOf(webhookNotifier, config, async (delivery: Delivery, signal?: AbortSignal) => {
+    const secret = config.secret.reveal();
+    // Signed per attempt: a retry an hour later must carry a fresh timestamp to pass the replay window.
+    const { body, headers } = buildWebhookRequest(delivery, { secret, now: deps.clock() });
+    await postJson({
+      dispatcher: deps.dispatcher,
+      url: config.url,
+      headers,
+      body,
+      timeoutMs: deps.timeoutMs,
+      clock: deps.clock,
+      service: `webhook ${config.name}`,
+      secrets: [secret],
+      ...(signal ? { signal } : {}),
+    });
+  });
 }
 
 function hmacHex(secret: string, timestamp: string, body: string | Uint8Array): string {

@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/alerts/alert.ts';
 import { type Alerting, createAlerting } from '../../../src/alerts/alerting.ts';
-import { createNotifiers } from '../../../src/alerts/notifiers/index.ts';
+import { createNotifiers } from '../../../src/alerts/notifiers/registry.ts';
 import type { ChannelPoster } from '../../../src/chat/chat-adapter.ts';
 import { Secret } from '../../../src/config/secret.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
