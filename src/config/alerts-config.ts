@@ -33,7 +33,13 @@ import { type DestinationConfig, notifierFor, notifiers } from '../alerts/notifi
 import type { RetryPolicy } from '../alerts/outbox.ts';
 import { defaultRetryPolicy } from '../alerts/outbox.ts';
 import type { Route } from '../alerts/route.ts';
-import type { ChatConfig, DiscordConfig, SlackConfig } from '../chat/chat-config.ts';
+import type { ChatPlatformDefinition } from '../chat/chat-platform.ts';
+import {
+  type ChatConfig,
+  type ChatPlatformConfigs,
+  chatPlatforms,
+  platformSettings,
+} from '../chat/platforms.ts';
 import { defaultLookupLimit } from '../chat/rate-limit.ts';
 import { normalizeZoneName } from '../zones/zone-file-schema.ts';
 import { parseDuration } from './duration.ts';
@@ -63,17 +69,8 @@ export const alertDefaults = Object.freeze({
   timeoutMs: 10_000,
 });
 
-/** The variable that turns each chat platform on, for "needs ..." messages. */
-const chatCredentials: Readonly<Record<string, string>> = {
-  slack: 'SLACK_BOT_TOKEN',
-  discord: 'DISCORD_TOKEN',
-};
-
 const severities = ['critical', 'major', 'minor', 'info'] as const;
 const DESTINATION_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-/** Discord ids (users, roles, guilds, channels) are 64-bit snowflakes written in decimal. */
-export const SNOWFLAKE = /^\d{15,21}$/;
-const SLACK_ID = /^[UWS][A-Z0-9]{6,}$/;
 const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
 
 function durationField(what: string, min: number, max: number) {
@@ -98,7 +95,10 @@ const oneOrMany = <T extends z.ZodType>(item: T) =>
  * The mapping schemas, plugged into the file schema by `app-config.ts`. `destinations` is the union of the
  * registered types' schemas, discriminated by `type`.
  */
-export function buildAlertsSchemas(registry: readonly NotifierDefinition[] = notifiers) {
+export function buildAlertsSchemas(
+  registry: readonly NotifierDefinition[] = notifiers,
+  platforms: readonly ChatPlatformDefinition[] = chatPlatforms,
+) {
   const [first, ...rest] = registry.map((definition) => definition.configSchema);
   if (first === undefined) throw new Error('the notifier registry is empty');
   const types = registry.map((definition) => definition.type).join(', ');
@@ -134,37 +134,8 @@ export function buildAlertsSchemas(registry: readonly NotifierDefinition[] = not
     schedule: z.string({ error: 'must be a cron expression such as "0 8 * * 1"' }),
     to: oneOrMany(z.string().min(1)),
   });
-  const ids = (pattern: RegExp, what: string) => z.array(z.string().regex(pattern, `must be ${what}`));
   const chat = z.strictObject({
-    slack: z
-      .strictObject({
-        allowedUsers: ids(SLACK_ID, 'a Slack user id such as U0123ABCD').optional(),
-        allowedGroups: ids(SLACK_ID, 'a Slack user group id such as S0123ABCD').optional(),
-        admins: z.boolean().optional(),
-        mode: z.enum(['socket', 'http']).optional(),
-        port: z.number().int().min(1).max(65_535).optional(),
-        host: z.string().min(1).optional(),
-        command: z
-          .string()
-          .regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as /rbl')
-          .optional(),
-      })
-      .optional(),
-    discord: z
-      .strictObject({
-        allowedUsers: ids(SNOWFLAKE, 'a Discord user id').optional(),
-        allowedRoles: ids(SNOWFLAKE, 'a Discord role id').optional(),
-        admins: z.boolean().optional(),
-        /** The servers the bot serves; commands from any other server are refused. */
-        guilds: ids(SNOWFLAKE, 'a Discord guild (server) id').optional(),
-        /** One server; the older spelling of `guilds: [id]`, still accepted. */
-        guildId: z.string().regex(SNOWFLAKE, 'must be a Discord guild id').optional(),
-        command: z
-          .string()
-          .regex(/^[a-z0-9_-]{1,32}$/, 'must be a command name such as rbl')
-          .optional(),
-      })
-      .optional(),
+    ...Object.fromEntries(platforms.map((platform) => [platform.name, platform.configSchema.optional()])),
     lookupLimit: z
       .strictObject({
         perUser: z.number().int().min(1).max(1000).optional(),
@@ -184,7 +155,7 @@ export function buildAlertsSchemas(registry: readonly NotifierDefinition[] = not
       ['alerts', ['groupWindow', 'giveUpAfter', 'timeout']],
       ['routes[]', ['match', 'to']],
       ['routes[].match', ['kind', 'severity', 'zone', 'labels', 'initial']],
-      ['chat', ['slack', 'discord', 'lookupLimit']],
+      ['chat', [...platforms.map((platform) => platform.name), 'lookupLimit']],
       ['reports[]', ['schedule', 'to']],
     ] as const,
   };
@@ -218,9 +189,10 @@ export function resolveAlertsConfig(
   problems: string[],
   checkCron: (expression: string) => string | undefined,
   registry: readonly NotifierDefinition[] = notifiers,
+  platforms: readonly ChatPlatformDefinition[] = chatPlatforms,
 ): { alerts: AlertsConfig; chat: ChatConfig } {
   const where = (...path: PropertyKey[]) => `${file}: ${formatConfigPath(path)}`;
-  const chat = resolveChat(input.chat ?? undefined, env, problems);
+  const chat = resolveChat(input.chat ?? undefined, env, problems, platforms);
   const destinations: DestinationConfig[] = [];
   // The union schema checked each entry against its type's schema; each type's `resolve` reads its own fields.
   const specs = Object.entries(input.destinations ?? {}) as [string, DestinationSpec][];
@@ -233,8 +205,9 @@ export function resolveAlertsConfig(
     }
     const definition = notifierFor(spec.type, registry);
     if (definition === undefined) continue;
-    if (definition.platform !== undefined && chat[definition.platform as keyof ChatConfig] === undefined) {
-      const variable = chatCredentials[definition.platform] ?? definition.platform;
+    if (definition.platform !== undefined && platformSettings(chat, definition.platform) === undefined) {
+      const needed = platforms.find((platform) => platform.name === definition.platform);
+      const variable = needed?.credential ?? `a ${definition.platform} connection`;
       problems.push(
         `${where('destinations', name)}: a ${spec.type} destination needs ${variable} in the environment`,
       );
@@ -365,100 +338,37 @@ function suggestVariable(name: string, field: string): string {
   return `${snake(name)}_${snake(field)}`.toUpperCase();
 }
 
+/** Each platform whose credential is set, read by its definition; the lookup limit they share. */
 function resolveChat(
   input: z.infer<Schemas['chat']> | undefined,
   env: NodeJS.ProcessEnv,
   problems: string[],
+  platforms: readonly ChatPlatformDefinition[],
 ): ChatConfig {
   const read = (name: string) => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  let slack: SlackConfig | undefined;
-  const botToken = read('SLACK_BOT_TOKEN');
-  if (botToken !== undefined) {
-    const appToken = read('SLACK_APP_TOKEN');
-    const signingSecret = read('SLACK_SIGNING_SECRET');
-    const mode = input?.slack?.mode ?? (appToken ? 'socket' : 'http');
-    if (!botToken.startsWith('xoxb-')) {
-      problems.push('environment variable SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
-    }
-    if (mode === 'socket' && !appToken) {
-      problems.push(
-        'environment variable SLACK_APP_TOKEN: Socket Mode needs an app-level token (xapp-...) with connections:write',
-      );
-    } else if (mode === 'socket' && appToken && !appToken.startsWith('xapp-')) {
-      problems.push('environment variable SLACK_APP_TOKEN: expected an app-level token starting with xapp-');
-    }
-    if (mode === 'http' && !signingSecret) {
-      problems.push(
-        'environment variable SLACK_SIGNING_SECRET: the HTTP receiver needs the signing secret to verify requests',
-      );
-    }
-    const apiUrl = read('SLACK_API_URL');
-    slack = {
-      botToken: new Secret(botToken),
-      mode,
-      ...(appToken ? { appToken: new Secret(appToken) } : {}),
-      ...(signingSecret ? { signingSecret: new Secret(signingSecret) } : {}),
-      port: input?.slack?.port ?? 3000,
-      host: input?.slack?.host ?? '0.0.0.0',
-      command: input?.slack?.command ?? '/rbl',
-      ...(apiUrl ? { apiUrl } : {}),
-      policy: {
-        users: input?.slack?.allowedUsers ?? [],
-        roles: input?.slack?.allowedGroups ?? [],
-        admins: input?.slack?.admins ?? true,
+  const sections = (input ?? {}) as Readonly<Record<string, unknown>>;
+  const enabled: [string, unknown][] = [];
+  for (const platform of platforms) {
+    const settings = platform.detect(sections[platform.name] as never, {
+      read,
+      secret: (variable) => {
+        const value = read(variable);
+        return value === undefined ? undefined : new Secret(value);
       },
-    };
+      problem: (variable, message) => problems.push(`environment variable ${variable}: ${message}`),
+    });
+    if (settings !== undefined) enabled.push([platform.name, settings]);
   }
-  let discord: DiscordConfig | undefined;
-  const token = read('DISCORD_TOKEN');
-  if (token !== undefined) {
-    const applicationId = read('DISCORD_APPLICATION_ID');
-    if (!applicationId || !SNOWFLAKE.test(applicationId)) {
-      problems.push(
-        'environment variable DISCORD_APPLICATION_ID: set it to the application id (General Information in the Developer Portal)',
-      );
-    }
-    // The servers the bot serves: the environment (a comma-separated list) wins over the file.
-    const fromEnv = read('DISCORD_GUILD_ID');
-    const listed =
-      fromEnv !== undefined
-        ? fromEnv.split(',').map((id) => id.trim())
-        : [...(input?.discord?.guilds ?? []), ...(input?.discord?.guildId ? [input.discord.guildId] : [])];
-    const guildIds = [...new Set(listed.filter((id) => id !== ''))];
-    const malformed = guildIds.filter((id) => !SNOWFLAKE.test(id));
-    if (malformed.length > 0) {
-      problems.push(
-        `environment variable DISCORD_GUILD_ID: expected guild ids (long numbers), comma-separated; "${malformed[0]?.slice(0, 40)}" is not one`,
-      );
-    } else if (guildIds.length === 0) {
-      // Without it the bot would answer in any server it is added to, and Manage Server there would count as admin.
-      problems.push(
-        'environment variable DISCORD_GUILD_ID: set the server (guild) id(s) the bot serves; commands from other servers are refused',
-      );
-    }
-    const apiUrl = read('DISCORD_API_URL');
-    discord = {
-      token: new Secret(token),
-      applicationId: applicationId ?? '',
-      guildIds,
-      command: input?.discord?.command ?? 'rbl',
-      ...(apiUrl ? { apiUrl } : {}),
-      policy: {
-        users: input?.discord?.allowedUsers ?? [],
-        roles: input?.discord?.allowedRoles ?? [],
-        admins: input?.discord?.admins ?? true,
-      },
-    };
-  }
+  const lookupLimit = (input as { lookupLimit?: { perUser?: number; window?: number } } | undefined)
+    ?.lookupLimit;
   return {
-    ...(slack ? { slack } : {}),
-    ...(discord ? { discord } : {}),
+    ...(Object.fromEntries(enabled) as ChatPlatformConfigs),
     lookupLimit: {
-      limit: input?.lookupLimit?.perUser ?? defaultLookupLimit.limit,
-      windowMs: input?.lookupLimit?.window ?? defaultLookupLimit.windowMs,
+      limit: lookupLimit?.perUser ?? defaultLookupLimit.limit,
+      windowMs: lookupLimit?.window ?? defaultLookupLimit.windowMs,
     },
   };
 }

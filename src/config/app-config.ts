@@ -36,7 +36,8 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import type { NotifierDefinition } from '../alerts/notifiers/notifier.ts';
 import { notifiers } from '../alerts/notifiers/registry.ts';
-import type { ChatConfig } from '../chat/chat-config.ts';
+import type { ChatPlatformDefinition } from '../chat/chat-platform.ts';
+import { type ChatConfig, chatPlatforms } from '../chat/platforms.ts';
 import {
   formatResolverAddress,
   isPublicResolver,
@@ -132,6 +133,7 @@ export interface AppConfig {
  */
 export interface ConfigPlugins {
   readonly notifiers?: readonly NotifierDefinition[];
+  readonly chatPlatforms?: readonly ChatPlatformDefinition[];
 }
 
 export interface LoadConfigOptions {
@@ -204,7 +206,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
   }
 
   const notifierRegistry = options.plugins?.notifiers ?? notifiers;
-  const { schema, allowedKeys } = buildSchema({ baseDir, addedAt, notifiers: notifierRegistry });
+  const platformRegistry = options.plugins?.chatPlatforms ?? chatPlatforms;
+  const { schema, allowedKeys } = buildSchema({
+    baseDir,
+    addedAt,
+    notifiers: notifierRegistry,
+    chatPlatforms: platformRegistry,
+  });
   const parsed = schema.safeParse(expansion.value);
   if (!parsed.success) {
     const lines = parsed.error.issues.flatMap((issue) =>
@@ -226,6 +234,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppCo
     problems,
     checkCronExpression,
     notifierRegistry,
+    platformRegistry,
   );
   checkRouteZones(alerts, zones, shown, problems);
   if (problems.length > 0) throw configError(shown, problems, redact);
@@ -397,6 +406,7 @@ function buildSchema(context: {
   baseDir: string;
   addedAt: string;
   notifiers: readonly NotifierDefinition[];
+  chatPlatforms: readonly ChatPlatformDefinition[];
 }) {
   const policyShape = {
     listAfter: wholeNumber(1, 100).nullish(),
@@ -447,7 +457,7 @@ function buildSchema(context: {
       })
       .nullish(),
   };
-  const alerting = buildAlertsSchemas(context.notifiers);
+  const alerting = buildAlertsSchemas(context.notifiers, context.chatPlatforms);
   const targetShape = {
     target: z.string({ error: expected('an address, a range or a domain') }),
     labels: labelsSchema.nullish(),
