@@ -1,5 +1,4 @@
 import { commandRegistry } from '../../commands/index.ts';
-import { buildReport, loadReportInput } from '../../commands/report.ts';
 import { createReportScheduler } from '../alerts/report-schedule.ts';
 import { createChatAdapters } from '../chat/create-chat-adapters.ts';
 import type { AppConfig } from '../config/app-config.ts';
@@ -7,6 +6,8 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { startHttpServer } from '../http/http-server.ts';
 import type { Logger } from '../log.ts';
 import { createCommandServices, openAlerting, openRuntime } from '../main.ts';
+import { loadReport } from '../reports/load-report.ts';
+import { renderReportMessage } from '../reports/render-message.ts';
 import { createScanScheduler, SKIP_BUSY, SKIP_STOPPED } from '../scheduler/scan-scheduler.ts';
 import { createServeHealth } from './serve-health.ts';
 import { createShutdownStack } from './shutdown-stack.ts';
@@ -180,7 +181,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
     const reports = createReportScheduler({
       reports: config.alerts.reports,
       ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
-      build: async () => buildReport(await loadReportInput(services)),
+      build: async () => renderReportMessage(await loadReport(services)),
       outbox: alerting.outbox,
       log: log.child({ component: 'reports' }),
     });

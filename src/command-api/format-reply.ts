@@ -89,7 +89,15 @@ export function delistLinks(
 }
 
 /** The last scan in one line: when it ended, how it went, what it saw. */
-export function describeRun(run: ScanRun | undefined, now: Date): string {
+export function describeRun(
+  run:
+    | Pick<
+        ScanRun,
+        'status' | 'startedAt' | 'endedAt' | 'targets' | 'lookups' | 'listed' | 'unknown' | 'events' | 'error'
+      >
+    | undefined,
+  now: Date,
+): string {
   if (run === undefined) return 'No scan has run yet.';
   switch (run.status) {
     case 'running':

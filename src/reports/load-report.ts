@@ -1,0 +1,39 @@
+import type { MuteStore } from '../alerts/mutes.ts';
+import type { Zone } from '../domain/zone.ts';
+import type { ListingRepository } from '../store/listing-repository.ts';
+import { buildReport, type Report, type ReportInput } from './report.ts';
+
+/** The read ports a report is built from (a subset of what commands get). */
+export interface ReportSources {
+  readonly store: Pick<ListingRepository, 'listInventory' | 'getStates' | 'getDegradedZones' | 'listRuns'>;
+  /** The catalog in use. */
+  readonly zones: { list(): readonly Zone[] };
+  readonly mutes: Pick<MuteStore, 'listMutes'>;
+  readonly clock: () => Date;
+}
+
+/** Reads what {@link buildReport} needs, in parallel. */
+export async function loadReportInput(sources: ReportSources): Promise<ReportInput> {
+  const now = sources.clock();
+  const [inventory, states, degradedZones, runs, mutes] = await Promise.all([
+    sources.store.listInventory(),
+    sources.store.getStates(),
+    sources.store.getDegradedZones(),
+    sources.store.listRuns({ limit: 1 }),
+    sources.mutes.listMutes(now),
+  ]);
+  return {
+    inventory,
+    states: [...states.values()],
+    degradedZones,
+    ...(runs[0] ? { lastRun: runs[0] } : {}),
+    zones: sources.zones.list(),
+    mutes,
+    now,
+  };
+}
+
+/** The report as the store has it now. */
+export async function loadReport(sources: ReportSources): Promise<Report> {
+  return buildReport(await loadReportInput(sources));
+}
