@@ -1,7 +1,7 @@
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
-import { checkOverlap, relateTargets } from '../inventory/inventory.ts';
+import { entryHolding } from '../inventory/inventory.ts';
 import type { Logger } from '../log.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
 import type { EventPublisher } from '../watch/run-scan.ts';
@@ -174,7 +174,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
     for (const page of pages) {
       const { destination, key } = parsePage(page);
       const listing = listingOfKey(key);
-      if (!listing || !options.modes.has(destination) || entryOf(listing.target, inventory)) continue;
+      if (!listing || !options.modes.has(destination) || entryHolding(listing.target, inventory)) continue;
       const { target, zone } = listing;
       const alert: Alert = {
         id: `unwatched:${runId}:${target}:${zone}`,
@@ -276,7 +276,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
 
 /** The event as an alert, with the labels of the inventory entry the target belongs to. */
 export function toAlert(event: ListingEvent, inventory: readonly InventoryEntry[]): Alert {
-  const entry = event.target === undefined ? undefined : entryOf(event.target, inventory);
+  const entry = event.target === undefined ? undefined : entryHolding(event.target, inventory);
   return {
     id: event.id,
     kind: event.kind,
@@ -294,15 +294,4 @@ export function toAlert(event: ListingEvent, inventory: readonly InventoryEntry[
     ...(event.kind === 'listed' ? { listedSince: event.at } : {}),
     ...(entry ? { entry: entry.target, labels: entry.labels } : {}),
   };
-}
-
-function entryOf(target: string, inventory: readonly InventoryEntry[]): InventoryEntry | undefined {
-  try {
-    // One parse of the target for the whole inventory; the entry itself first, else the first range holding it.
-    const { duplicate, overlaps } = checkOverlap(inventory, target);
-    return duplicate ?? overlaps.find((entry) => relateTargets(target, entry) === 'inside');
-  } catch {
-    // A target that no longer parses under today's rules: no labels rather than no alert.
-    return undefined;
-  }
 }

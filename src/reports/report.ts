@@ -9,7 +9,7 @@ import type { InventoryEntry, Labels } from '../domain/inventory.ts';
 import type { ListingState } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
 import type { Severity, Zone } from '../domain/zone.ts';
-import { checkOverlap, countTargets, relateTargets } from '../inventory/inventory.ts';
+import { countTargets, entryHolding } from '../inventory/inventory.ts';
 import { renderDelist } from '../zones/catalog.ts';
 
 /** One (target, zone) listed now. */
@@ -75,17 +75,6 @@ export interface ReportInput {
   readonly now: Date;
 }
 
-/** The entry a listed target comes from: the target itself, or the range holding it. */
-function entryOf(target: string, inventory: readonly InventoryEntry[]): InventoryEntry | undefined {
-  try {
-    const { duplicate, overlaps } = checkOverlap(inventory, target);
-    return duplicate ?? overlaps.find((other) => relateTargets(target, other) === 'inside');
-  } catch {
-    // A state whose target no longer parses (written by an older version) is still reported, without labels.
-    return undefined;
-  }
-}
-
 /** The report for a snapshot. Pure: the same snapshot always gives the same report. */
 export function buildReport(input: ReportInput): Report {
   const zones = new Map(input.zones.map((zone) => [zone.zone, zone]));
@@ -93,7 +82,7 @@ export function buildReport(input: ReportInput): Report {
     .filter((state) => state.status === 'listed')
     .map((state): ReportListing => {
       const zone = zones.get(state.zone);
-      const entry = entryOf(state.target, input.inventory);
+      const entry = entryHolding(state.target, input.inventory);
       const delist = zone ? renderDelist(zone, state.target) : undefined;
       return {
         target: state.target,
