@@ -7,7 +7,6 @@ import { startHttpServer } from '../http/http-server.ts';
 import type { Logger } from '../log.ts';
 import { createCommandServices, openAlerting, openRuntime } from '../main.ts';
 import { loadReport } from '../reports/load-report.ts';
-import { renderReportMessage } from '../reports/render-message.ts';
 import { createScanScheduler, SKIP_BUSY, SKIP_STOPPED } from '../scheduler/scan-scheduler.ts';
 import { createServeHealth } from './serve-health.ts';
 import { createShutdownStack } from './shutdown-stack.ts';
@@ -120,9 +119,6 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
             kind: 'store-reset',
             at,
             severity: 'critical',
-            codes: [],
-            meanings: [],
-            txt: [],
             detail:
               pages.length === 0
                 ? message
@@ -181,7 +177,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
     const reports = createReportScheduler({
       reports: config.alerts.reports,
       ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
-      build: async () => renderReportMessage(await loadReport(services)),
+      build: () => loadReport(services),
       outbox: alerting.outbox,
       log: log.child({ component: 'reports' }),
     });

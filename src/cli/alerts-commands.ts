@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import type { Alert, Delivery } from '../alerts/alert.ts';
+import { type Alert, type Delivery, payloadKind, signalOf } from '../alerts/alert.ts';
 import { isDeliveryError } from '../alerts/delivery-error.ts';
 import { createNotifierDispatcher } from '../alerts/http-post.ts';
 import { createNotifiers, notifierFor, notifiers } from '../alerts/notifiers/registry.ts';
@@ -168,16 +168,22 @@ export function runAlertsRetry(ids: readonly string[], flags: ConfigFlags, io: C
 }
 
 function describeItem(item: OutboxItem): string {
-  const subject = item.alert.target
-    ? `${item.alert.target} on ${item.alert.zone}`
-    : (item.alert.zone ?? item.alert.detail ?? '');
+  const signal = signalOf(item.payload);
+  const subject =
+    signal === undefined
+      ? ''
+      : signal.target
+        ? `${signal.target} on ${signal.zone}`
+        : (signal.zone ?? signal.detail ?? '');
   const state =
     item.status === 'failed'
       ? `GIVEN UP ${item.failedAt ?? ''}: ${item.lastError ?? ''}`
       : item.attempts === 0
         ? `waiting, due ${item.dueAt}`
         : `retrying (attempt ${item.attempts}, next ${item.dueAt}): ${item.lastError ?? ''}`;
-  return printable(`${item.id}  ${item.destination}  ${item.action} ${item.alert.kind} ${subject}  ${state}`);
+  return printable(
+    `${item.id}  ${item.destination}  ${item.action} ${payloadKind(item.payload)} ${subject}  ${state}`,
+  );
 }
 
 /**

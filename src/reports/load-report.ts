@@ -1,14 +1,14 @@
-import type { MuteStore } from '../alerts/mutes.ts';
 import type { Zone } from '../domain/zone.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
-import { buildReport, type Report, type ReportInput } from './report.ts';
+import { buildReport, type Report, type ReportInput, type ReportMute } from './report.ts';
 
 /** The read ports a report is built from (a subset of what commands get). */
 export interface ReportSources {
   readonly store: Pick<ListingRepository, 'listInventory' | 'getStates' | 'getDegradedZones' | 'listRuns'>;
   /** The catalog in use. */
   readonly zones: { list(): readonly Zone[] };
-  readonly mutes: Pick<MuteStore, 'listMutes'>;
+  /** Mutes in force at `now` (the mute store). */
+  readonly mutes: { listMutes(now: Date): Promise<readonly ReportMute[]> };
   readonly clock: () => Date;
 }
 

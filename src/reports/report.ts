@@ -4,7 +4,6 @@
  * turn it into a chat message (`render-message.ts`) or, later, the formats in `formats.ts`. Scheduled reports travel
  * through the outbox as this structure, so a webhook receives the data, not chat lines.
  */
-import type { Mute } from '../alerts/mutes.ts';
 import type { InventoryEntry, Labels } from '../domain/inventory.ts';
 import type { ListingState } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
@@ -28,6 +27,14 @@ export interface ReportListing {
   /** The watched entry the target belongs to (itself, or the range holding it), with its labels. */
   readonly entry?: string;
   readonly labels?: Labels;
+}
+
+/** A mute in force, as a report shows it (who set it and why stay out: the report travels to every webhook). */
+export interface ReportMute {
+  readonly scope: 'target' | 'zone';
+  readonly value: string;
+  /** ISO 8601 expiry. */
+  readonly until: string;
 }
 
 /** The last scan, as far as a report tells it. */
@@ -56,7 +63,7 @@ export interface Report {
   readonly listings: readonly ReportListing[];
   /** Zones whose answers the last scan did not use, sorted. */
   readonly degradedZones: readonly string[];
-  readonly mutes: readonly Pick<Mute, 'scope' | 'value' | 'until'>[];
+  readonly mutes: readonly ReportMute[];
   /** Absent before the first scan. */
   readonly lastRun?: ReportRun;
 }
@@ -70,8 +77,8 @@ export interface ReportInput {
   /** The newest scan run, if any. */
   readonly lastRun?: ScanRun;
   readonly zones: readonly Zone[];
-  /** Mutes in force. */
-  readonly mutes?: readonly Mute[];
+  /** Mutes in force (extra fields, such as who set them, are left out of the report). */
+  readonly mutes?: readonly ReportMute[];
   readonly now: Date;
 }
 

@@ -6,7 +6,7 @@
  * | key                 | value                                         |
  * | ------------------- | --------------------------------------------- |
  * | `outbox`            | ids of pending and failed items, oldest first |
- * | `outbox:<id>`       | `OutboxItem`                                  |
+ * | `outbox:<id>`       | `OutboxItem` (older stores: the flat shape)   |
  * | `mutes`             | `Mute[]`                                      |
  * | `routed-through`    | run id: events up to this run are routed      |
  * | `pages`             | open pages, `<destination>|<dedup key>`        |
@@ -19,6 +19,7 @@
 import type { Mute } from '../alerts/mutes.ts';
 import type { OutboxItem } from '../alerts/outbox-item.ts';
 import type { AlertStore } from './alert-store.ts';
+import { readOutboxItem } from './stored-outbox-item.ts';
 import { corruptValue } from './stored-values.ts';
 
 /** The repository's guarded access to its keyv instance (error mapping, transactions). */
@@ -174,7 +175,7 @@ export class KeyvAlertStore implements AlertStore {
     const items: OutboxItem[] = [];
     for (let start = 0; start < ids.length; start += READ_BATCH) {
       const batch = await Promise.all(
-        ids.slice(start, start + READ_BATCH).map((id) => this.#kv.read(alertKeys.item(id), readItem)),
+        ids.slice(start, start + READ_BATCH).map((id) => this.#kv.read(alertKeys.item(id), readOutboxItem)),
       );
       // An id whose item is gone was being removed when a process died: skip it.
       for (const item of batch) if (item !== undefined) items.push(item);
@@ -204,18 +205,4 @@ export class KeyvAlertStore implements AlertStore {
 
 function inForce(mutes: readonly Mute[], now: Date): Mute[] {
   return mutes.filter((mute) => Date.parse(mute.until) > now.getTime());
-}
-
-function readItem(value: unknown, key: string): OutboxItem {
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof (value as OutboxItem).id !== 'string' ||
-    typeof (value as OutboxItem).destination !== 'string' ||
-    typeof (value as OutboxItem).dueAt !== 'string' ||
-    typeof (value as OutboxItem).alert !== 'object'
-  ) {
-    throw corruptValue(key, 'not an outbox item');
-  }
-  return value as OutboxItem;
 }

@@ -4,7 +4,7 @@
  * for "nothing stored" and overwritten.
  */
 import type { InventoryEntry } from '../domain/inventory.ts';
-import { type ListingEvent, type ListingState, listingKey } from '../domain/listing.ts';
+import { type ListingEvent, type ListingState, listingEventKinds, listingKey } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import type { ResolverAlarm, ScanCommit, StoreIdentity } from './listing-repository.ts';
@@ -45,14 +45,7 @@ export interface EventRunRef {
 export const emptyMeta: StoreMeta = { v: 1, degradedZones: [], open: [], runDays: [] };
 
 const runStatuses: ReadonlySet<string> = new Set(['running', 'completed', 'interrupted', 'failed']);
-const eventKinds: ReadonlySet<string> = new Set([
-  'listed',
-  'delisted',
-  'zone-degraded',
-  'zone-recovered',
-  'resolver-down',
-  'resolver-recovered',
-]);
+const eventKinds: ReadonlySet<string> = new Set(listingEventKinds);
 /** Events about the resolver itself: no target, and `zone: ''`. */
 const resolverEventKinds: ReadonlySet<string> = new Set(['resolver-down', 'resolver-recovered']);
 const targetKinds: ReadonlySet<string> = new Set(['ip4', 'ip6', 'cidr', 'domain']);

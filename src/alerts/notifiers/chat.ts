@@ -6,11 +6,23 @@ import { z } from 'zod';
 import type { ChannelPoster } from '../../chat/chat-adapter.ts';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { renderAlertMessage } from '../../render/alert-message.ts';
+import type { Message } from '../../render/message.ts';
+import { renderReportMessage } from '../../reports/render-message.ts';
+import type { Delivery } from '../alert.ts';
 import { type DestinationBase, type Notifier, type NotifierDefinition, notifierOf } from './notifier.ts';
 
 export interface ChatDestination extends DestinationBase {
   /** Slack channel id (`C0123456789`) or Discord channel id (a snowflake). */
   readonly channel: string;
+}
+
+/** What a channel shows for a delivery: the report, or the alerts in it. */
+export function renderDeliveryMessage(delivery: Delivery): Message {
+  const { report } = delivery;
+  if (report?.type === 'report') return renderReportMessage(report.report);
+  // Queued by an older version, already rendered.
+  if (report?.type === 'rendered-report') return report.message;
+  return renderAlertMessage(delivery);
 }
 
 /**
@@ -23,7 +35,7 @@ export function createChatNotifier(
   poster: ChannelPoster,
 ): Notifier {
   return notifierOf(definition, config, async (delivery) => {
-    await poster.post(config.channel, { ...renderAlertMessage(delivery), ephemeral: false });
+    await poster.post(config.channel, { ...renderDeliveryMessage(delivery), ephemeral: false });
   });
 }
 

@@ -11,7 +11,7 @@ import type { Secret } from '../../config/secret.ts';
 import type { Severity } from '../../domain/zone.ts';
 import { alertSummary, isHttpsUrl, isTestDelivery, renderAlertMessage } from '../../render/alert-message.ts';
 import { cleanText, toPlainText } from '../../render/message.ts';
-import type { Alert, Delivery } from '../alert.ts';
+import { alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../alert.ts';
 import { httpEndpointShape, secretField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';
@@ -189,15 +189,16 @@ export function createOpsgenieNotifier(config: OpsgenieDestination, deps: HttpNo
   return createAlertApiNotifier(opsgenieNotifier, config, deps, 'Opsgenie');
 }
 
-function tagsOf(alert: Alert, test: boolean): string[] {
+function tagsOf(alert: Signal, test: boolean): string[] {
+  const fields = alertFieldsOf(alert);
   const tags = [
     'rblwatch',
     alert.kind,
     alert.zone,
     `severity:${alert.severity}`,
-    alert.initial ? 'initial' : undefined,
+    fields.initial ? 'initial' : undefined,
     test ? 'test' : undefined,
-    ...(alert.labels?.tags ?? []),
+    ...(fields.labels?.tags ?? []),
   ];
   const cleaned = tags
     .filter((tag): tag is string => tag !== undefined && tag !== '')
@@ -205,24 +206,26 @@ function tagsOf(alert: Alert, test: boolean): string[] {
   return [...new Set(cleaned)].filter(Boolean).slice(0, LIMITS.tags);
 }
 
-function detailsOf(alert: Alert, test: boolean): Record<string, string> {
+function detailsOf(alert: Signal, test: boolean): Record<string, string> {
+  const { codes, meanings, txt } = evidenceOf(alert);
+  const fields = alertFieldsOf(alert);
   const entries: [string, string | undefined][] = [
     ['kind', alert.kind],
     ['severity', alert.severity],
     ['target', alert.target],
     ['zone', alert.zone],
-    ['codes', alert.codes.join(', ')],
-    ['meanings', alert.meanings.join('; ')],
-    ['txt', alert.txt.join(' | ')],
+    ['codes', codes.join(', ')],
+    ['meanings', meanings.join('; ')],
+    ['txt', txt.join(' | ')],
     ['detail', alert.detail],
-    ['first_seen', alert.listedSince],
-    ['initial', alert.initial ? 'true' : undefined],
+    ['first_seen', fields.listedSince],
+    ['initial', fields.initial ? 'true' : undefined],
     ['scan_id', alert.runId],
-    ['entry', alert.entry],
-    ['owner', alert.labels?.owner],
-    ['team', alert.labels?.team],
-    ['customer', alert.labels?.customer],
-    ['delist', isHttpsUrl(alert.delist) ? alert.delist : undefined],
+    ['entry', fields.entry],
+    ['owner', fields.labels?.owner],
+    ['team', fields.labels?.team],
+    ['customer', fields.labels?.customer],
+    ['delist', isHttpsUrl(fields.delist) ? fields.delist : undefined],
     ['alert_id', alert.id],
     ['test', test ? 'true' : undefined],
   ];

@@ -9,7 +9,7 @@ import type { Labels } from '../../domain/inventory.ts';
 import type { Severity } from '../../domain/zone.ts';
 import { alertSummary, isHttpsUrl, isTestDelivery } from '../../render/alert-message.ts';
 import { cleanText } from '../../render/message.ts';
-import type { Alert, Delivery } from '../alert.ts';
+import { type Alert, alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../alert.ts';
 import { httpEndpointShape, secretField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';
@@ -31,7 +31,7 @@ const ROUTING_KEY_LENGTH = 32;
 export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
 
 export interface PagerDutyCustomDetails {
-  readonly kind: Alert['kind'];
+  readonly kind: Signal['kind'];
   readonly codes: readonly string[];
   readonly meanings: readonly string[];
   readonly txt: readonly string[];
@@ -102,8 +102,9 @@ export function buildPagerDutyEvent(
   }
   const test = isTestDelivery(delivery);
   const summary = test ? `[TEST] ${alertSummary(alert)}` : alertSummary(alert);
-  const group = alert.entry ?? alert.labels?.team;
-  const links = isHttpsUrl(alert.delist) ? [{ href: alert.delist, text: 'Delist / lookup page' }] : [];
+  const fields = alertFieldsOf(alert);
+  const group = fields.entry ?? fields.labels?.team;
+  const links = isHttpsUrl(fields.delist) ? [{ href: fields.delist, text: 'Delist / lookup page' }] : [];
   return {
     routing_key: params.routingKey,
     event_action: 'trigger',
@@ -167,18 +168,20 @@ export function createPagerDutyNotifier(config: PagerDutyDestination, deps: Http
   });
 }
 
-function customDetails(alert: Alert, test: boolean): PagerDutyCustomDetails {
+function customDetails(alert: Signal, test: boolean): PagerDutyCustomDetails {
+  const { codes, meanings, txt } = evidenceOf(alert);
+  const fields: Partial<Alert> = alertFieldsOf(alert);
   return {
     kind: alert.kind,
-    codes: alert.codes,
-    meanings: alert.meanings,
-    txt: alert.txt.map((txt) => cleanText(txt, MAX_DETAIL_TEXT)),
+    codes,
+    meanings,
+    txt: txt.map((text) => cleanText(text, MAX_DETAIL_TEXT)),
     ...(alert.detail ? { detail: cleanText(alert.detail, MAX_DETAIL_TEXT) } : {}),
-    ...(alert.listedSince ? { first_seen: alert.listedSince } : {}),
-    ...(alert.initial ? { initial: true } : {}),
+    ...(fields.listedSince ? { first_seen: fields.listedSince } : {}),
+    ...(fields.initial ? { initial: true } : {}),
     ...(alert.runId ? { scan_id: alert.runId } : {}),
-    ...(alert.entry ? { entry: alert.entry } : {}),
-    ...(alert.labels ? { labels: alert.labels } : {}),
+    ...(fields.entry ? { entry: fields.entry } : {}),
+    ...(fields.labels ? { labels: fields.labels } : {}),
     alert_id: alert.id,
     ...(test ? { test: true } : {}),
   };

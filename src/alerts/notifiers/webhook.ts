@@ -10,7 +10,17 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Secret } from '../../config/secret.ts';
-import type { Alert, AlertKind, Delivery } from '../alert.ts';
+import type { Message } from '../../render/message.ts';
+import type { Report } from '../../reports/report.ts';
+import {
+  type Alert,
+  type AlertKind,
+  type Delivery,
+  evidenceOf,
+  isNotice,
+  type Notice,
+  type ReportPayload,
+} from '../alert.ts';
 import { DeliveryError } from '../delivery-error.ts';
 import { httpEndpointShape, secretField, urlField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
@@ -26,7 +36,19 @@ export interface WebhookDestination extends DestinationBase {
 /** Shorter signing secrets are refused: they could be guessed from a captured signature. */
 const MIN_SECRET_LENGTH = 16;
 
-/** The JSON body. `version` changes only on incompatible changes; new fields may appear at any time. */
+/**
+ * One entry of `alerts`: an alert as it is; a notice with empty `codes`, `meanings` and `txt`, as receivers of
+ * version 1 have always seen notices; and, for a report queued by an older version, that report as it was then.
+ */
+export type WebhookAlert =
+  | Alert
+  | (Notice & Pick<Alert, 'codes' | 'meanings' | 'txt'>)
+  | (Pick<Alert, 'id' | 'at' | 'severity' | 'codes' | 'meanings' | 'txt'> & {
+      readonly kind: 'report';
+      readonly report: Message;
+    });
+
+/** The JSON body for alerts and notices. `version` changes only on incompatible changes; new fields may appear. */
 export interface WebhookPayload {
   readonly type: 'rblwatch.alerts';
   readonly version: 1;
@@ -38,7 +60,17 @@ export interface WebhookPayload {
   readonly kind: AlertKind;
   readonly count: number;
   readonly test: boolean;
-  readonly alerts: readonly Alert[];
+  readonly alerts: readonly WebhookAlert[];
+}
+
+/** The JSON body for a scheduled report: the report as data (listings, degraded zones, the last scan). */
+export interface WebhookReportPayload {
+  readonly type: 'rblwatch.report';
+  readonly version: 1;
+  /** The delivery id, also in `X-Rblwatch-Delivery`. */
+  readonly id: string;
+  readonly destination: string;
+  readonly report: Report;
 }
 
 /** Header names as sent (HTTP header names are case-insensitive; Node lower-cases them on receipt). */
@@ -53,16 +85,28 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 const SIGNATURE_VERSION = 'v1';
 
+function wireAlerts(delivery: Delivery): readonly WebhookAlert[] {
+  if (delivery.report?.type === 'rendered-report') return [renderedReportAlert(delivery.report)];
+  return delivery.alerts.map((alert) => (isNotice(alert) ? { ...alert, ...evidenceOf(alert) } : alert));
+}
+
+/** A report an older version queued, as that version sent it: an alert of kind `report` carrying the message. */
+function renderedReportAlert(report: Extract<ReportPayload, { type: 'rendered-report' }>): WebhookAlert {
+  const { id, at, message } = report;
+  return { id, kind: 'report', at, severity: 'info', codes: [], meanings: [], txt: [], report: message };
+}
+
 /** The body for a grouped delivery (one or more alerts of one kind). Pure, pinned by the golden tests. */
 export function buildWebhookPayload(delivery: Delivery): WebhookPayload {
-  const [first] = delivery.alerts;
+  const alerts = wireAlerts(delivery);
+  const [first] = alerts;
   if (first === undefined) {
     throw new DeliveryError(
       false,
       `a webhook delivery must carry at least one alert (delivery ${delivery.id})`,
     );
   }
-  if (delivery.alerts.some((alert) => alert.kind !== first.kind)) {
+  if (alerts.some((alert) => alert.kind !== first.kind)) {
     // Receivers branch on `kind`; a mixed batch would be misread, and only an outbox bug can produce one.
     throw new DeliveryError(
       false,
@@ -75,10 +119,15 @@ export function buildWebhookPayload(delivery: Delivery): WebhookPayload {
     id: delivery.id,
     destination: delivery.destination,
     kind: first.kind,
-    count: delivery.alerts.length,
+    count: alerts.length,
     test: delivery.test === true || delivery.alerts.some((alert) => alert.test === true),
-    alerts: delivery.alerts,
+    alerts,
   };
+}
+
+/** The body for a report delivery. Pure. */
+export function buildWebhookReportPayload(delivery: Delivery, report: Report): WebhookReportPayload {
+  return { type: 'rblwatch.report', version: 1, id: delivery.id, destination: delivery.destination, report };
 }
 
 /** The exact bytes and headers of one attempt; `now` becomes the signed timestamp. */
@@ -86,7 +135,10 @@ export function buildWebhookRequest(
   delivery: Delivery,
   options: { readonly secret: string; readonly now: Date },
 ): { readonly body: string; readonly headers: Readonly<Record<string, string>> } {
-  const body = JSON.stringify(buildWebhookPayload(delivery));
+  const report = delivery.report?.type === 'report' ? delivery.report.report : undefined;
+  const body = JSON.stringify(
+    report ? buildWebhookReportPayload(delivery, report) : buildWebhookPayload(delivery),
+  );
   const timestamp = Math.floor(options.now.getTime() / 1000);
   return {
     body,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Mute } from '../../../src/alerts/mutes.ts';
 import { startedRun } from '../../../src/domain/scan-run.ts';
 import { makeEntry } from '../../../src/inventory/inventory.ts';
 import { renderReportMessage } from '../../../src/reports/render-message.ts';
@@ -7,6 +8,15 @@ import { listedState, testZones } from '../../helpers/command-harness.ts';
 
 const meta = { source: 'config' as const, addedAt: '2026-11-01T00:00:00.000Z' };
 const now = new Date('2026-12-01T12:00:00.000Z');
+
+const mute: Mute = {
+  scope: 'zone',
+  value: 'minor.test',
+  until: '2026-12-02T00:00:00.000Z',
+  createdAt: '2026-12-01T00:00:00.000Z',
+  by: 'cli',
+  reason: 'known',
+};
 
 describe('buildReport', () => {
   it('turns a store snapshot into data: listings oldest first with their entry, labels, zone and delist page', () => {
@@ -31,9 +41,7 @@ describe('buildReport', () => {
       degradedZones: new Set(['minor.test', 'bl.test']),
       lastRun: run,
       zones: testZones,
-      mutes: [
-        { scope: 'zone', value: 'minor.test', until: '2026-12-02T00:00:00.000Z', createdAt: '', by: 'cli' },
-      ],
+      mutes: [mute],
       now,
     });
     expect(report).toEqual({
