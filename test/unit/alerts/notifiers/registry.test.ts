@@ -20,7 +20,6 @@ describe('the notifier registry', () => {
       .filter((file) => !SUPPORT_FILES.includes(file))
       .sort();
     expect(notifiers.map((definition) => definition.type).sort()).toEqual(files);
-    expect(files).toEqual(['discord', 'jsm', 'opsgenie', 'pagerduty', 'slack', 'webhook']);
   });
 
   it('refuses an empty registry and a type registered twice', () => {
