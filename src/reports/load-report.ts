@@ -1,10 +1,19 @@
+import type { InventoryEntry } from '../domain/inventory.ts';
+import type { ListingState } from '../domain/listing.ts';
+import type { ScanRun } from '../domain/scan-run.ts';
 import type { Zone } from '../domain/zone.ts';
-import type { ListingRepository } from '../store/listing-repository.ts';
 import { buildReport, type Report, type ReportInput, type ReportMute } from './report.ts';
 
 /** The read ports a report is built from (a subset of what commands get). */
 export interface ReportSources {
-  readonly store: Pick<ListingRepository, 'listInventory' | 'getStates' | 'getDegradedZones' | 'listRuns'>;
+  /** The listing store (the `ListingRepository`'s reads). */
+  readonly store: {
+    listInventory(): Promise<readonly InventoryEntry[]>;
+    getStates(): Promise<ReadonlyMap<string, ListingState>>;
+    getDegradedZones(): Promise<Iterable<string>>;
+    /** Newest first. */
+    listRuns(options: { limit: number }): Promise<readonly ScanRun[]>;
+  };
   /** The catalog in use. */
   readonly zones: { list(): readonly Zone[] };
   /** Mutes in force at `now` (the mute store). */

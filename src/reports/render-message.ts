@@ -1,3 +1,4 @@
+import type { Severity } from '../domain/zone.ts';
 import {
   capLines,
   describeDegraded,
@@ -5,8 +6,7 @@ import {
   formatSince,
   formatTime,
   MAX_LINKS,
-} from '../command-api/format-reply.ts';
-import type { Severity } from '../domain/zone.ts';
+} from '../render/format-text.ts';
 import { cleanText, type Message, type MessageLink } from '../render/message.ts';
 import type { Report, ReportListing } from './report.ts';
 

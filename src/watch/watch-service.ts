@@ -2,9 +2,9 @@ import type { DnsResolver } from '../dns/dns-resolver.ts';
 import type { CheckResult } from '../domain/check-result.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingPolicy } from '../domain/listing.ts';
+import type { ScanRun } from '../domain/scan-run.ts';
 import type { Zone } from '../domain/zone.ts';
 import { AppError, ErrorCode } from '../errors.ts';
-import type { ScanMetrics } from '../http/metrics.ts';
 import type { Logger } from '../log.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
 import { type EventPublisher, runScan, type ScanDependencies, type ScanOutcome } from './run-scan.ts';
@@ -15,6 +15,18 @@ export interface ScanOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Where the scan's events go after the commit, besides the log. */
   readonly publisher?: EventPublisher;
+}
+
+/** What scanning reports to the metrics (the `/metrics` registry implements it). */
+export interface WatchMetrics {
+  /** The watched target count (after CIDR expansion) and the enabled zone count. */
+  setInventory(targets: number, zones: number): void;
+  /** One lookup; called once per (target, zone) check, so it must be cheap. */
+  recordLookup(zone: string, status: string, reason?: string): void;
+  recordScan(run: ScanRun): void;
+  recordEvents(events: readonly { kind: string }[]): void;
+  /** Every listing now, by zone and severity. */
+  setListings(listings: readonly { zone: string; severity: string }[]): void;
 }
 
 export interface WatchServiceOptions {
@@ -29,7 +41,7 @@ export interface WatchServiceOptions {
   readonly zoneIntervalsMs: Readonly<Record<string, number>>;
   /** How long runs and events are kept, ms; `undefined` keeps everything. */
   readonly historyKeepMs: number | undefined;
-  readonly metrics: ScanMetrics;
+  readonly metrics: WatchMetrics;
   /** Where every scan's events go first (the log). */
   readonly publisher: EventPublisher;
   readonly log: Logger;
