@@ -1,6 +1,6 @@
 /**
- * Opens the listing store named by one location string, the way an operator writes it in `store:`,
- * `RBLWATCH_STORE` or `--store`: a SQLite file path (the default, `./data/rblwatch.sqlite`), `memory:`,
+ * Opens the listing store named by one location string, the way an operator writes it in `store:` or
+ * `RBLWATCH_STORE`: a SQLite file path (the default, `./data/rblwatch.sqlite`), `memory:`,
  * `redis://`, `rediss://`, `postgres://` or `postgresql://`. The registry below is the one list of backends: the
  * configuration parses `store:` with {@link parseStoreLocation} over it, and {@link openStore} opens what that
  * parse returns, so a location means the same thing everywhere. Each backend file under `backends/` exports its
