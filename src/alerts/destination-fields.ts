@@ -15,3 +15,14 @@ export const urlField = z.string({ error: 'must be a URL' });
 
 /** For services spoken to over HTTP: an endpoint override, and the opt-in to plain http to a remote host. */
 export const httpEndpointShape = { url: urlField.optional(), allowInsecure: z.boolean().optional() };
+
+/**
+ * A destination spoken to over HTTP, as written: the endpoint fields, `type: <type>`, and the type's own fields
+ * (a field named again here, such as a required `url`, replaces the endpoint's).
+ */
+export function httpDestinationSchema<Type extends string, Shape extends z.ZodRawShape>(
+  type: Type,
+  shape: Shape,
+) {
+  return z.strictObject({ ...httpEndpointShape, type: z.literal(type), ...shape });
+}

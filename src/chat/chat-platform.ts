@@ -51,3 +51,12 @@ export interface ChatPlatformDefinition<
   /** Builds the adapter. The platform's SDK is imported only here: it is large, and most commands never chat. */
   create(config: Config, deps: ChatPlatformDeps): Promise<ChatAdapter>;
 }
+
+/** Who may change things from chat: the users and roles (or groups) listed, and the platform's admins unless not. */
+export function changePolicy(
+  users: readonly string[] | undefined,
+  roles: readonly string[] | undefined,
+  admins: boolean | undefined,
+): ChangePolicy {
+  return { users: users ?? [], roles: roles ?? [], admins: admins ?? true };
+}

@@ -5,8 +5,7 @@
  * the name is shared with `opsgenie.ts`, so a fix to one is a fix to both.
  * @see https://support.atlassian.com/opsgenie/docs/what-happens-when-opsgenie-is-turned-off/
  */
-import { z } from 'zod';
-import { httpEndpointShape, secretField } from '../destination-fields.ts';
+import { httpDestinationSchema, secretField } from '../destination-fields.ts';
 import type { HttpNotifierDeps } from '../http-post.ts';
 import type { Notifier, NotifierDefinition } from './notifier.ts';
 import { type AlertApiDestination, createAlertApiNotifier, resolveAlertApi } from './opsgenie.ts';
@@ -17,11 +16,7 @@ export interface JsmDestination extends AlertApiDestination {
 
 export const JSM_URL = 'https://api.atlassian.com/jsm/ops/integration';
 
-const configSchema = z.strictObject({
-  ...httpEndpointShape,
-  type: z.literal('jsm'),
-  apiKey: secretField('an API key'),
-});
+const configSchema = httpDestinationSchema('jsm', { apiKey: secretField('an API key') });
 
 /** `type: jsm`: Opsgenie's successor, the same alerts. */
 export const jsmNotifier = {

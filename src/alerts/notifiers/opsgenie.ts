@@ -12,7 +12,7 @@ import type { Severity } from '../../domain/zone.ts';
 import { alertSummary, isHttpsUrl, isTestDelivery, renderAlertMessage } from '../../render/alert-message.ts';
 import { cleanText, toPlainText } from '../../render/message.ts';
 import { alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../alert.ts';
-import { httpEndpointShape, secretField } from '../destination-fields.ts';
+import { httpDestinationSchema, secretField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';
 import {
@@ -167,9 +167,7 @@ export function resolveAlertApi<Type extends string>(
   return apiKey && url ? { type, name: context.name, apiKey, url } : undefined;
 }
 
-const configSchema = z.strictObject({
-  ...httpEndpointShape,
-  type: z.literal('opsgenie'),
+const configSchema = httpDestinationSchema('opsgenie', {
   apiKey: secretField('an API key'),
   region: z.enum(['us', 'eu']).optional(),
 });

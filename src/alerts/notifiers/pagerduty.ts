@@ -3,14 +3,13 @@
  * dedup key, so a listing is one incident however often it is re-sent.
  * @see https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
  */
-import { z } from 'zod';
 import type { Secret } from '../../config/secret.ts';
 import type { Labels } from '../../domain/inventory.ts';
 import type { Severity } from '../../domain/zone.ts';
 import { alertSummary, isHttpsUrl, isTestDelivery } from '../../render/alert-message.ts';
 import { cleanText } from '../../render/message.ts';
 import { type Alert, alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../alert.ts';
-import { httpEndpointShape, secretField } from '../destination-fields.ts';
+import { httpDestinationSchema, secretField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';
 import { type DestinationBase, type Notifier, type NotifierDefinition, notifierOf } from './notifier.ts';
@@ -124,11 +123,7 @@ export function buildPagerDutyEvent(
   };
 }
 
-const configSchema = z.strictObject({
-  ...httpEndpointShape,
-  type: z.literal('pagerduty'),
-  routingKey: secretField('an integration key'),
-});
+const configSchema = httpDestinationSchema('pagerduty', { routingKey: secretField('an integration key') });
 
 /** `type: pagerduty`: one incident per (target, zone), resolved by its delisting. */
 export const pagerdutyNotifier = {

@@ -8,7 +8,6 @@
  * and must treat alert text (TXT records especially) as untrusted input.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
 import type { Secret } from '../../config/secret.ts';
 import type { Message } from '../../render/message.ts';
 import type { Report } from '../../reports/report.ts';
@@ -22,7 +21,7 @@ import {
   type ReportPayload,
 } from '../alert.ts';
 import { DeliveryError } from '../delivery-error.ts';
-import { httpEndpointShape, secretField, urlField } from '../destination-fields.ts';
+import { httpDestinationSchema, secretField, urlField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { type DestinationBase, type Notifier, type NotifierDefinition, notifierOf } from './notifier.ts';
 
@@ -197,12 +196,7 @@ export function verifyWebhookSignature(options: VerifyWebhookOptions): boolean {
   return matched;
 }
 
-const configSchema = z.strictObject({
-  ...httpEndpointShape,
-  type: z.literal('webhook'),
-  url: urlField,
-  secret: secretField('a secret'),
-});
+const configSchema = httpDestinationSchema('webhook', { url: urlField, secret: secretField('a secret') });
 
 /** `type: webhook`: signed JSON for your own receiver. */
 export const webhookNotifier = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DiscordConfig } from '../chat-config.ts';
-import type { ChatPlatformDefinition } from '../chat-platform.ts';
+import { type ChatPlatformDefinition, changePolicy } from '../chat-platform.ts';
 
 /** Discord ids (users, roles, guilds, channels) are 64-bit snowflakes written in decimal. */
 export const SNOWFLAKE = /^\d{15,21}$/;
@@ -63,21 +63,11 @@ export const discordPlatform = {
       guildIds,
       command: section?.command ?? 'rbl',
       ...(apiUrl ? { apiUrl } : {}),
-      policy: {
-        users: section?.allowedUsers ?? [],
-        roles: section?.allowedRoles ?? [],
-        admins: section?.admins ?? true,
-      },
+      policy: changePolicy(section?.allowedUsers, section?.allowedRoles, section?.admins),
     };
   },
   async create(config, deps) {
     const { createDiscordAdapter } = await import('./discord-adapter.ts');
-    return createDiscordAdapter({
-      config,
-      registry: deps.registry,
-      runtime: deps.runtime,
-      services: deps.services,
-      log: deps.log,
-    });
+    return createDiscordAdapter({ config, ...deps });
   },
 } satisfies ChatPlatformDefinition<'discord', typeof configSchema, DiscordConfig>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SlackConfig } from '../chat-config.ts';
-import type { ChatPlatformDefinition } from '../chat-platform.ts';
+import { type ChatPlatformDefinition, changePolicy } from '../chat-platform.ts';
 
 /** Slack user and user-group ids (`U...`, `W...` on Enterprise Grid, `S...` for groups). */
 const SLACK_ID = /^[UWS][A-Z0-9]{6,}$/;
@@ -58,15 +58,11 @@ export const slackPlatform = {
       host: section?.host ?? '0.0.0.0',
       command: section?.command ?? '/rbl',
       ...(apiUrl ? { apiUrl } : {}),
-      policy: {
-        users: section?.allowedUsers ?? [],
-        roles: section?.allowedGroups ?? [],
-        admins: section?.admins ?? true,
-      },
+      policy: changePolicy(section?.allowedUsers, section?.allowedGroups, section?.admins),
     };
   },
   async create(config, deps) {
     const { createSlackAdapter } = await import('./slack-adapter.ts');
-    return createSlackAdapter({ config, registry: deps.registry, runtime: deps.runtime, log: deps.log });
+    return createSlackAdapter({ config, ...deps });
   },
 } satisfies ChatPlatformDefinition<'slack', typeof configSchema, SlackConfig>;
