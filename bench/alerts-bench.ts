@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { Agent } from 'undici';
 import type { Alert } from '../src/alerts/alert.ts';
 import { createAlerting } from '../src/alerts/alerting.ts';
-import { createNotifiers } from '../src/alerts/notifiers/index.ts';
+import { createNotifiers } from '../src/alerts/notifiers/registry.ts';
 import { Secret } from '../src/config/secret.ts';
 import { formatIpv4 } from '../src/inventory/parse-target.ts';
 import { openSqlite } from '../src/store/backends/sqlite.ts';

@@ -56,6 +56,8 @@ export const ErrorCode = {
   CHAT_FORBIDDEN: 'CHAT_FORBIDDEN',
   /** A chat user ran too many lookups in a short time. */
   CHAT_RATE_LIMITED: 'CHAT_RATE_LIMITED',
+  /** A plugin registry (notifiers, store backends, chat platforms, ...) names an entry twice or not at all. */
+  REGISTRY_INVALID: 'REGISTRY_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,11 +1,11 @@
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
-import { checkOverlap, relateTargets } from '../inventory/inventory.ts';
+import { entryHolding } from '../inventory/inventory.ts';
 import type { Logger } from '../log.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
 import type { EventPublisher } from '../watch/run-scan.ts';
-import type { Alert } from './alert.ts';
+import { type Alert, type Notice, payloadOf, type Signal, signalOf } from './alert.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import { createOutbox, type Outbox, type RetryPolicy } from './outbox.ts';
 import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
@@ -42,8 +42,8 @@ export interface Alerting extends EventPublisher {
   open(): Promise<void>;
   /** Routes a notice that a scan failed. */
   scanFailed(run: ScanRun): Promise<void>;
-  /** Routes arbitrary alerts (tests, notices); returns the items queued. */
-  route(alerts: readonly Alert[]): Promise<OutboxItem[]>;
+  /** Routes arbitrary alerts and notices (tests, a store reset); returns the items queued. */
+  route(alerts: readonly Signal[]): Promise<OutboxItem[]>;
   /**
    * The open pages as last read from the store (`<destination>|<dedup key>`), kept in memory: what a store that
    * was reset under a running process can no longer tell.
@@ -77,7 +77,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
     onGiveUp: (items, reason) => tellOthers(items, reason),
   });
 
-  async function route(alerts: readonly Alert[]): Promise<OutboxItem[]> {
+  async function route(alerts: readonly Signal[]): Promise<OutboxItem[]> {
     if (alerts.length === 0) return [];
     const now = clock();
     const resolves = alerts.some(isResolve);
@@ -122,21 +122,21 @@ export function createAlerting(options: AlertingOptions): Alerting {
   /** A delivery given up on is itself news: tell every other destination that takes notices. */
   async function tellOthers(items: readonly OutboxItem[], reason: string): Promise<void> {
     const first = items[0];
-    if (!first || first.alert.kind === 'delivery-failed') return;
+    // A notice that could not be delivered is not news about itself (that would go round in circles).
+    if (!first || (first.payload.type === 'notice' && first.payload.notice.kind === 'delivery-failed'))
+      return;
     const now = clock();
-    const notice: Alert = {
+    const about = signalOf(first.payload);
+    const notice: Notice = {
       id: `delivery-failed:${first.id}`,
       kind: 'delivery-failed',
       at: now.toISOString(),
       severity: 'major',
-      codes: [],
-      meanings: [],
-      txt: [],
       detail:
         `${items.length} alert(s) to ${first.destination} could not be delivered after ${first.attempts} ` +
         `attempt(s) and were given up: ${reason}. \`rblwatch alerts pending\` lists them.`,
-      ...(first.alert.zone ? { zone: first.alert.zone } : {}),
-      ...(first.alert.target ? { target: first.alert.target } : {}),
+      ...(about?.zone ? { zone: about.zone } : {}),
+      ...(about?.target ? { target: about.target } : {}),
     };
     const routed = routeAlerts([notice], {
       routes: options.routes,
@@ -152,7 +152,12 @@ export function createAlerting(options: AlertingOptions): Alerting {
         : [...options.modes]
             .filter(([name, mode]) => name !== first.destination && mode === 'grouped')
             .map(([name]) =>
-              newOutboxItem(notice, name, { action: 'notify', key: notice.kind }, now.toISOString()),
+              newOutboxItem(
+                payloadOf(notice),
+                name,
+                { action: 'notify', key: notice.kind },
+                now.toISOString(),
+              ),
             );
     try {
       await outbox.add(targets);
@@ -174,7 +179,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
     for (const page of pages) {
       const { destination, key } = parsePage(page);
       const listing = listingOfKey(key);
-      if (!listing || !options.modes.has(destination) || entryOf(listing.target, inventory)) continue;
+      if (!listing || !options.modes.has(destination) || entryHolding(listing.target, inventory)) continue;
       const { target, zone } = listing;
       const alert: Alert = {
         id: `unwatched:${runId}:${target}:${zone}`,
@@ -189,7 +194,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
         txt: [],
         detail: 'no longer watched: rblwatch stopped checking this target, so this page is closed',
       };
-      items.push(newOutboxItem(alert, destination, { action: 'resolve', key }, now));
+      items.push(newOutboxItem(payloadOf(alert), destination, { action: 'resolve', key }, now));
     }
     if (items.length === 0) return;
     log.info({ pages: items.length }, 'resolving pages of targets no longer watched');
@@ -267,9 +272,6 @@ export function createAlerting(options: AlertingOptions): Alerting {
           at: run.endedAt ?? clock().toISOString(),
           severity: 'major',
           runId: run.id,
-          codes: [],
-          meanings: [],
-          txt: [],
           detail: run.error ?? 'the scan failed',
         },
       ]);
@@ -280,7 +282,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
 
 /** The event as an alert, with the labels of the inventory entry the target belongs to. */
 export function toAlert(event: ListingEvent, inventory: readonly InventoryEntry[]): Alert {
-  const entry = event.target === undefined ? undefined : entryOf(event.target, inventory);
+  const entry = event.target === undefined ? undefined : entryHolding(event.target, inventory);
   return {
     id: event.id,
     kind: event.kind,
@@ -298,15 +300,4 @@ export function toAlert(event: ListingEvent, inventory: readonly InventoryEntry[
     ...(event.kind === 'listed' ? { listedSince: event.at } : {}),
     ...(entry ? { entry: entry.target, labels: entry.labels } : {}),
   };
-}
-
-function entryOf(target: string, inventory: readonly InventoryEntry[]): InventoryEntry | undefined {
-  try {
-    // One parse of the target for the whole inventory; the entry itself first, else the first range holding it.
-    const { duplicate, overlaps } = checkOverlap(inventory, target);
-    return duplicate ?? overlaps.find((entry) => relateTargets(target, entry) === 'inside');
-  } catch {
-    // A target that no longer parses under today's rules: no labels rather than no alert.
-    return undefined;
-  }
 }

@@ -28,7 +28,11 @@ export interface MuteStore {
 }
 
 /** Whether a mute in force silences this alert. Only new alarms are silenced: see {@link Mute}. */
-export function isMuted(mutes: readonly Mute[], alert: Alert, now: Date): boolean {
+export function isMuted(
+  mutes: readonly Mute[],
+  alert: Pick<Alert, 'zone' | 'target' | 'entry'> & { readonly kind: string },
+  now: Date,
+): boolean {
   if (alert.kind !== 'listed' && alert.kind !== 'zone-degraded') return false;
   const time = now.getTime();
   return mutes.some(

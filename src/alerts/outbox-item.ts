@@ -1,11 +1,11 @@
-import type { Alert, DeliveryAction } from './alert.ts';
+import { type DeliveryAction, type OutboxPayload, payloadId } from './alert.ts';
 
 /**
- * One routed alert for one destination, persisted before any attempt to send it. Grouped destinations send several
- * items as one message, and each item stays traceable by its own id.
+ * One routed payload (an alert, a notice, a report) for one destination, persisted before any attempt to send
+ * it. Grouped destinations send several items as one message, and each item stays traceable by its own id.
  */
 export interface OutboxItem {
-  /** `<alert id>><destination>`: routing the same alert twice (a replay after a crash) cannot queue it twice. */
+  /** `<payload id>><destination>`: routing the same alert twice (a replay after a crash) cannot queue it twice. */
   readonly id: string;
   readonly destination: string;
   readonly action: DeliveryAction;
@@ -15,7 +15,7 @@ export interface OutboxItem {
    * message.
    */
   readonly key: string;
-  readonly alert: Alert;
+  readonly payload: OutboxPayload;
   /** ISO 8601, when routed. */
   readonly createdAt: string;
   /** ISO 8601: not before this (end of the grouping window, or the backoff after a failed attempt). */
@@ -34,20 +34,20 @@ export interface OutboxItem {
   readonly failedAt?: string;
 }
 
-/** A new, not yet attempted item; its id is derived from the alert and the destination (see {@link OutboxItem.id}). */
+/** A new, not yet attempted item; its id is derived from the payload and the destination (see {@link OutboxItem.id}). */
 export function newOutboxItem(
-  alert: Alert,
+  payload: OutboxPayload,
   destination: string,
   route: { readonly action: DeliveryAction; readonly key: string },
   createdAt: string,
   dueAt: string = createdAt,
 ): OutboxItem {
   return {
-    id: `${alert.id}>${destination}`,
+    id: `${payloadId(payload)}>${destination}`,
     destination,
     action: route.action,
     key: route.key,
-    alert,
+    payload,
     createdAt,
     dueAt,
     attempts: 0,

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.ts';
 import type { AlertStore } from '../store/alert-store.ts';
-import type { Delivery } from './alert.ts';
+import { type Delivery, deliveryContent } from './alert.ts';
 import { isDeliveryError } from './delivery-error.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import type { OutboxItem } from './outbox-item.ts';
@@ -184,8 +184,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
             destination: first.destination,
             action: first.action,
             dedupKey: first.key,
-            alerts: [first.alert],
-            ...(first.alert.test ? { test: true } : {}),
+            ...deliveryContent([first.payload]),
           },
         });
       } else if (first.batch !== undefined) {
@@ -210,8 +209,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         id,
         destination: first.destination,
         action: 'notify',
-        alerts: items.map((item) => item.alert),
-        ...(items.every((item) => item.alert.test) ? { test: true } : {}),
+        ...deliveryContent(items.map((item) => item.payload)),
       },
     };
   }

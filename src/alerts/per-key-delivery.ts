@@ -1,11 +1,12 @@
-import type { Alert, Delivery } from './alert.ts';
+import type { Delivery, Signal } from './alert.ts';
 import { DeliveryError } from './delivery-error.ts';
 
 /**
- * The one alert of a per-key delivery (pagers get one delivery per alert). Anything else is an outbox bug that no
- * retry will fix, so it is a final refusal rather than a crash in the middle of a payload builder.
+ * The one alert (or notice) of a per-key delivery (pagers get one delivery per alert, and never a report).
+ * Anything else is an outbox bug that no retry will fix, so it is a final refusal rather than a crash in the middle
+ * of a payload builder.
  */
-export function singleAlert(delivery: Delivery): Alert {
+export function singleAlert(delivery: Delivery): Signal {
   const [alert] = delivery.alerts;
   if (delivery.alerts.length !== 1 || alert === undefined) {
     throw new DeliveryError(

@@ -1,8 +1,7 @@
 import nodeCron from 'node-cron';
 import type { Logger } from '../log.ts';
-import type { Message } from '../render/message.ts';
+import type { Report } from '../reports/report.ts';
 import type { CronLike, CronTaskLike } from '../scheduler/scan-scheduler.ts';
-import type { Alert } from './alert.ts';
 import type { Outbox } from './outbox.ts';
 import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
 
@@ -10,7 +9,7 @@ export interface ReportScheduleOptions {
   readonly reports: readonly { readonly schedule: string; readonly to: readonly string[] }[];
   readonly timezone?: string;
   /** Builds the report now (the same one `/rbl report` shows). */
-  readonly build: () => Promise<Message>;
+  readonly build: () => Promise<Report>;
   readonly outbox: Pick<Outbox, 'add'>;
   readonly log: Logger;
   readonly clock?: () => Date;
@@ -26,8 +25,9 @@ export interface ReportScheduler {
 }
 
 /**
- * Posts the blacklist report on its schedules. Each report is queued in the outbox like an alert, so a channel
- * that is down at 08:00 gets it when it comes back (the newest report wins if several piled up).
+ * Posts the blacklist report on its schedules. Each report is queued in the outbox as a report payload (the data,
+ * not its rendering: a channel gets the message, a webhook the report), so a channel that is down at 08:00 gets it
+ * when it comes back (the newest report wins if several piled up).
  */
 export function createReportScheduler(options: ReportScheduleOptions): ReportScheduler {
   const cron = options.cron ?? (nodeCron as unknown as CronLike);
@@ -37,21 +37,13 @@ export function createReportScheduler(options: ReportScheduleOptions): ReportSch
   async function send(index: number): Promise<OutboxItem[]> {
     const report = options.reports[index];
     if (!report) return [];
-    const message = await options.build();
+    const built = await options.build();
     const now = clock().toISOString();
-    const alert: Alert = {
-      id: `report:${index}:${now}`,
-      kind: 'report',
-      at: now,
-      severity: 'info',
-      codes: [],
-      meanings: [],
-      txt: [],
-      report: { ...message, ephemeral: false },
-    };
+    // The schedule's index in the id: two schedules firing together are two reports, not a duplicate.
+    const payload = { type: 'report', report: { ...built, id: `report:${index}:${now}` } } as const;
     return options.outbox.add(
       report.to.map((destination) =>
-        newOutboxItem(alert, destination, { action: 'notify', key: 'report' }, now),
+        newOutboxItem(payload, destination, { action: 'notify', key: 'report' }, now),
       ),
     );
   }

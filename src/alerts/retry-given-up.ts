@@ -31,7 +31,8 @@ export function staleReason(item: OutboxItem, now: StandingNow): string | undefi
       other.createdAt > item.createdAt,
   );
   if (later) return 'a later alert for the same page follows it';
-  const { alert } = item;
+  if (item.payload.type !== 'alert') return undefined;
+  const { alert } = item.payload;
   const listing = alert.kind === 'listed' || alert.kind === 'delisted';
   const zoneEvent = alert.kind === 'zone-degraded' || alert.kind === 'zone-recovered';
   const resolverEvent = alert.kind === 'resolver-down' || alert.kind === 'resolver-recovered';

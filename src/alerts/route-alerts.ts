@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Alert, DeliveryAction } from './alert.ts';
+import { type DeliveryAction, noticeKinds, payloadOf, type Signal } from './alert.ts';
 import { isMuted, type Mute } from './mutes.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
@@ -23,22 +23,23 @@ export interface RoutingResult {
   readonly opened: string[];
   readonly closed: string[];
   /** Alerts silenced by a mute (recorded in history all the same). */
-  readonly muted: Alert[];
-  /** Alerts no route took. */
-  readonly unrouted: Alert[];
+  readonly muted: Signal[];
+  /** Alerts and notices no route took. */
+  readonly unrouted: Signal[];
 }
 
 /** PagerDuty allows 255 characters; longer keys (very long domains) are hashed so they stay stable and valid. */
 const MAX_DEDUP_KEY = 255;
 
 /**
- * Turns alerts into outbox items, one per (alert, destination). Pure: persisting and sending are the outbox's job.
- * Items for paging destinations carry the pager action and the dedup key that pairs a trigger with its resolve.
+ * Turns alerts and notices into outbox items, one per (signal, destination). Pure: persisting and sending are the
+ * outbox's job. Items for paging destinations carry the pager action and the dedup key that pairs a trigger with
+ * its resolve.
  */
-export function routeAlerts(alerts: readonly Alert[], context: RoutingContext): RoutingResult {
+export function routeAlerts(alerts: readonly Signal[], context: RoutingContext): RoutingResult {
   const items: OutboxItem[] = [];
-  const muted: Alert[] = [];
-  const unrouted: Alert[] = [];
+  const muted: Signal[] = [];
+  const unrouted: Signal[] = [];
   const opened: string[] = [];
   const closed: string[] = [];
   const createdAt = context.now.toISOString();
@@ -57,7 +58,13 @@ export function routeAlerts(alerts: readonly Alert[], context: RoutingContext): 
       if (action === 'trigger') opened.push(pageOf(destination, key));
       if (action === 'resolve') closed.push(pageOf(destination, key));
       items.push(
-        newOutboxItem(alert, destination, { action, key }, createdAt, perKey ? createdAt : groupDue),
+        newOutboxItem(
+          payloadOf(alert),
+          destination,
+          { action, key },
+          createdAt,
+          perKey ? createdAt : groupDue,
+        ),
       );
     }
   }
@@ -68,10 +75,8 @@ export function routeAlerts(alerts: readonly Alert[], context: RoutingContext): 
  * Notices about rblwatch itself page only where a route names their kind: most have nothing that would resolve them,
  * and a resolver outage is rblwatch's own trouble, which the operator chooses to be woken for.
  */
-const notices: ReadonlySet<string> = new Set([
-  'scan-failed',
-  'delivery-failed',
-  'store-reset',
+const pagedOnlyWhenNamed: ReadonlySet<string> = new Set([
+  ...noticeKinds,
   'report',
   'resolver-down',
   'resolver-recovered',
@@ -81,18 +86,24 @@ const notices: ReadonlySet<string> = new Set([
 const resolves: ReadonlySet<string> = new Set(['delisted', 'zone-recovered', 'resolver-recovered']);
 
 /** Whether an alert closes a page (a delisting, a recovery). */
-export function isResolve(alert: Alert): boolean {
+export function isResolve(alert: Signal): boolean {
   return resolves.has(alert.kind);
 }
 
-function destinationsFor(context: RoutingContext, alert: Alert): string[] {
+function destinationsFor(context: RoutingContext, alert: Signal): string[] {
   const names = new Set<string>();
   for (const route of context.routes) {
     if (!routeMatches(route.match, alert)) continue;
     for (const name of route.to) {
       const mode = context.modes.get(name);
       if (!mode) continue;
-      if (mode === 'per-key' && notices.has(alert.kind) && !route.match.kind?.includes(alert.kind)) continue;
+      if (
+        mode === 'per-key' &&
+        pagedOnlyWhenNamed.has(alert.kind) &&
+        !route.match.kind?.includes(alert.kind)
+      ) {
+        continue;
+      }
       names.add(name);
     }
   }
@@ -108,7 +119,7 @@ function destinationsFor(context: RoutingContext, alert: Alert): string[] {
 }
 
 /** Listings, degraded zones and a resolver outage open a page; delistings and recoveries close the same one. */
-export function pagerAction(alert: Alert): DeliveryAction {
+export function pagerAction(alert: Signal): DeliveryAction {
   return resolves.has(alert.kind) ? 'resolve' : 'trigger';
 }
 
@@ -116,7 +127,7 @@ export function pagerAction(alert: Alert): DeliveryAction {
  * The same for a listing and its delisting: `rblwatch:<target>:<zone>`; zones: `rblwatch:zone:<zone>`; the
  * resolver: `rblwatch:resolver`.
  */
-export function dedupKey(alert: Alert): string {
+export function dedupKey(alert: Pick<Signal, 'id' | 'kind' | 'target' | 'zone'>): string {
   const key =
     alert.kind === 'listed' || alert.kind === 'delisted'
       ? `rblwatch:${alert.target}:${alert.zone}`
@@ -151,6 +162,6 @@ export function listingOfKey(key: string): { target: string; zone: string } | un
 }
 
 /** Grouped messages hold one kind; first-scan listings ("already listed") are not mixed with new ones. */
-function groupKey(alert: Alert): string {
-  return alert.initial ? `${alert.kind}:initial` : alert.kind;
+function groupKey(alert: Signal): string {
+  return 'initial' in alert && alert.initial ? `${alert.kind}:initial` : alert.kind;
 }

@@ -1,6 +1,6 @@
 import type { Labels } from '../domain/inventory.ts';
 import type { Severity } from '../domain/zone.ts';
-import type { Alert, AlertKind } from './alert.ts';
+import type { AlertKind, Signal } from './alert.ts';
 
 /** Which alerts a route takes. Every field given must match; a field left out matches everything. */
 export interface RouteMatch {
@@ -28,7 +28,13 @@ export interface Route {
   readonly to: readonly string[];
 }
 
-export function routeMatches(match: RouteMatch, alert: Alert): boolean {
+/** What a route is matched against: an alert's or a notice's kind, severity, zone and (alerts only) labels. */
+export type RouteSubject = Pick<Signal, 'kind' | 'severity' | 'zone'> & {
+  readonly initial?: boolean;
+  readonly labels?: Labels;
+};
+
+export function routeMatches(match: RouteMatch, alert: RouteSubject): boolean {
   if (match.kind && !match.kind.includes(alert.kind)) return false;
   if (match.severity && !match.severity.includes(alert.severity)) return false;
   if (match.zone && (alert.zone === undefined || !match.zone.includes(alert.zone))) return false;
@@ -49,7 +55,7 @@ function labelsMatch(wanted: NonNullable<RouteMatch['labels']>, labels: Labels |
 }
 
 /** The destinations for an alert: the union over every matching route, in first-mention order. */
-export function destinationsFor(routes: readonly Route[], alert: Alert): string[] {
+export function destinationsFor(routes: readonly Route[], alert: RouteSubject): string[] {
   const names = new Set<string>();
   for (const route of routes) {
     if (routeMatches(route.match, alert)) for (const name of route.to) names.add(name);

@@ -1,12 +1,12 @@
 import { commandRegistry } from '../../commands/index.ts';
-import { buildReport, loadReportInput } from '../../commands/report.ts';
 import { createReportScheduler } from '../alerts/report-schedule.ts';
-import type { ChatAdapters } from '../chat/create-chat-adapters.ts';
+import { createChatAdapters } from '../chat/create-chat-adapters.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { startHttpServer } from '../http/http-server.ts';
 import type { Logger } from '../log.ts';
 import { createCommandServices, openAlerting, openRuntime } from '../main.ts';
+import { loadReport } from '../reports/load-report.ts';
 import { createScanScheduler, SKIP_BUSY, SKIP_STOPPED } from '../scheduler/scan-scheduler.ts';
 import { createServeHealth } from './serve-health.ts';
 import { createShutdownStack } from './shutdown-stack.ts';
@@ -81,21 +81,10 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       scans: { runNow: (by) => scheduler?.runNow(by) ?? Promise.resolve('stopped') },
     });
     step = 'chat';
-    // Loaded only when a platform is configured: Bolt and discord.js are large, and every CLI command imports this.
-    const chat: ChatAdapters =
-      config.chat.slack || config.chat.discord
-        ? (await import('../chat/create-chat-adapters.ts')).createChatAdapters(
-            config.chat,
-            commandRegistry,
-            services,
-            log,
-          )
-        : { all: [] };
+    // Each platform's SDK is loaded only when that platform is configured: Bolt and discord.js are large.
+    const chat = await createChatAdapters(config.chat, commandRegistry, services, log);
     step = 'alerts';
-    const alerts = await openAlerting(runtime, log, {
-      ...(chat.slack ? { slack: chat.slack } : {}),
-      ...(chat.discord ? { discord: chat.discord } : {}),
-    });
+    const alerts = await openAlerting(runtime, log, Object.fromEntries(chat.byPlatform));
     // Sends in flight are cancelled; what is still queued waits in the store for the next start.
     stack.push('alerts', () => alerts.close());
     const { alerting } = alerts;
@@ -130,9 +119,6 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
             kind: 'store-reset',
             at,
             severity: 'critical',
-            codes: [],
-            meanings: [],
-            txt: [],
             detail:
               pages.length === 0
                 ? message
@@ -198,7 +184,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
     const reports = createReportScheduler({
       reports: config.alerts.reports,
       ...(config.schedule.timezone ? { timezone: config.schedule.timezone } : {}),
-      build: async () => buildReport(await loadReportInput(services)),
+      build: () => loadReport(services),
       outbox: alerting.outbox,
       log: log.child({ component: 'reports' }),
     });

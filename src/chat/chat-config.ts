@@ -1,6 +1,5 @@
 import type { Secret } from '../config/secret.ts';
 import type { ChangePolicy } from './permissions.ts';
-import type { RateLimitOptions } from './rate-limit.ts';
 
 /**
  * Slack, validated at start from the environment (`SLACK_*`) and `rblwatch.yml` (`chat.slack`). Present only when
@@ -44,11 +43,4 @@ export interface DiscordConfig {
   /** REST API base; only for tests and proxies (default https://discord.com/api). */
   readonly apiUrl?: string;
   readonly policy: ChangePolicy;
-}
-
-export interface ChatConfig {
-  readonly slack?: SlackConfig;
-  readonly discord?: DiscordConfig;
-  /** Per-user limit on live lookups, shared by both platforms. */
-  readonly lookupLimit: RateLimitOptions;
 }

@@ -1,12 +1,12 @@
 import { userInfo } from 'node:os';
-import type { Alert, Delivery } from '../alerts/alert.ts';
+import { type Alert, type Delivery, payloadKind, signalOf } from '../alerts/alert.ts';
 import { isDeliveryError } from '../alerts/delivery-error.ts';
 import { createNotifierDispatcher } from '../alerts/http-post.ts';
-import { createNotifiers } from '../alerts/notifiers/index.ts';
+import { createNotifiers, notifierFor, notifiers } from '../alerts/notifiers/registry.ts';
 import type { OutboxItem } from '../alerts/outbox-item.ts';
 import { type StandingNow, staleReason } from '../alerts/retry-given-up.ts';
 import type { CommandContext, CommandDefinition, CommandOutcome } from '../command-api/command.ts';
-import { loadConfig } from '../config/app-config.ts';
+import { type ConfigPlugins, loadConfig } from '../config/app-config.ts';
 import { listingKey } from '../domain/listing.ts';
 import { createLogger } from '../log.ts';
 import { createCommandServices } from '../main.ts';
@@ -25,8 +25,10 @@ export async function runAlertsTest(
   name: string,
   flags: ConfigFlags & { resolve?: boolean },
   io: CliIo,
+  plugins: ConfigPlugins = {},
 ): Promise<number> {
-  const config = await loadConfig({ env: io.env, ...(flags.config ? { file: flags.config } : {}) });
+  const registry = plugins.notifiers ?? notifiers;
+  const config = await loadConfig({ env: io.env, plugins, ...(flags.config ? { file: flags.config } : {}) });
   const destination = config.alerts.destinations.find((candidate) => candidate.name === name);
   if (!destination) {
     const known = config.alerts.destinations.map((candidate) => candidate.name);
@@ -35,7 +37,7 @@ export async function runAlertsTest(
     );
     return ExitCode.usage;
   }
-  if (destination.type === 'slack' || destination.type === 'discord') {
+  if (notifierFor(destination.type, registry)?.platform !== undefined) {
     io.stderr.write(
       `rblwatch: ${name} is a ${destination.type} channel: test it from chat with \`/rbl help\`, or let \`rblwatch serve\` post alerts there\n`,
     );
@@ -43,10 +45,11 @@ export async function runAlertsTest(
   }
   const dispatcher = createNotifierDispatcher(config.alerts.timeoutMs);
   try {
-    const notifier = createNotifiers([destination], {
-      http: { dispatcher, timeoutMs: config.alerts.timeoutMs, clock: () => new Date() },
-      chat: {},
-    }).get(name);
+    const notifier = createNotifiers(
+      [destination],
+      { http: { dispatcher, timeoutMs: config.alerts.timeoutMs, clock: () => new Date() }, chat: {} },
+      registry,
+    ).get(name);
     if (!notifier) throw new Error(`no notifier for ${name}`);
     const now = new Date();
     const alert: Alert = {
@@ -171,16 +174,22 @@ export function runAlertsRetry(ids: readonly string[], flags: ConfigFlags, io: C
 }
 
 function describeItem(item: OutboxItem): string {
-  const subject = item.alert.target
-    ? `${item.alert.target} on ${item.alert.zone}`
-    : (item.alert.zone ?? item.alert.detail ?? '');
+  const signal = signalOf(item.payload);
+  const subject =
+    signal === undefined
+      ? ''
+      : signal.target
+        ? `${signal.target} on ${signal.zone}`
+        : (signal.zone ?? signal.detail ?? '');
   const state =
     item.status === 'failed'
       ? `GIVEN UP ${item.failedAt ?? ''}: ${item.lastError ?? ''}`
       : item.attempts === 0
         ? `waiting, due ${item.dueAt}`
         : `retrying (attempt ${item.attempts}, next ${item.dueAt}): ${item.lastError ?? ''}`;
-  return printable(`${item.id}  ${item.destination}  ${item.action} ${item.alert.kind} ${subject}  ${state}`);
+  return printable(
+    `${item.id}  ${item.destination}  ${item.action} ${payloadKind(item.payload)} ${subject}  ${state}`,
+  );
 }
 
 /** The exit status for each outcome: any refusal is bad input (64), as scripts have relied on. */

@@ -1,8 +1,8 @@
 import { REST } from 'discord.js';
 import { commandRegistry } from '../../commands/index.ts';
 import { registerDiscordCommands } from '../chat/discord/command-data.ts';
+import { SNOWFLAKE } from '../chat/discord/discord-platform.ts';
 import { renderSlackManifestYaml } from '../chat/slack/slack-manifest.ts';
-import { SNOWFLAKE } from '../config/alerts-config.ts';
 import { loadConfig } from '../config/app-config.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 import { createLogger } from '../log.ts';

@@ -12,7 +12,6 @@ import {
   runChecks,
   type ZoneProbe,
 } from '../checks/run-check.ts';
-import { readEngineEnv } from '../config/env.ts';
 import { formatResolverAddress } from '../dns/resolver-address.ts';
 import type { CheckResult, ResolverHealth, ZoneHealthReport } from '../domain/check-result.ts';
 import { type Target, targetKindNames, zoneAccepts } from '../domain/target.ts';
@@ -109,8 +108,7 @@ export async function runCheckCommand(
 ): Promise<number> {
   const started = performance.now();
   const parsed = await collectInputs(args, io, flags.maxCidr);
-  const env = readEngineEnv(io.env);
-  const engine = await setUpEngine(flags, env);
+  const engine = await setUpEngine(flags, io);
   const warnings = [...engine.warnings];
   const warn = (warning: string): void => {
     warnings.push(warning);

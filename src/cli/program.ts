@@ -1,11 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { z } from 'zod';
 import { muteCommand } from '../../commands/mute.ts';
 import { mutesCommand } from '../../commands/mutes.ts';
 import { unmuteCommand } from '../../commands/unmute.ts';
+import type { ConfigPlugins } from '../config/app-config.ts';
+import { dnsDefaults, dnsFields } from '../config/sections/dns.ts';
 import { AppError, isUserError } from '../errors.ts';
 import { runAlertsPending, runAlertsRetry, runAlertsTest, runChatCommandInCli } from './alerts-commands.ts';
 import { runCheckCommand } from './check-command.ts';
-import { engineDefaults } from './engine-options.ts';
 import { type CliIo, ExitCode } from './io.ts';
 import {
   runHistoryCommand,
@@ -27,32 +29,48 @@ const integer =
     return Number(value);
   };
 
+/** A flag parsed by the config field it overrides: one set of bounds and one message for file, variable and flag. */
+const field =
+  (schema: z.ZodType<number>) =>
+  (value: string): number => {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'invalid value');
+  };
+
 function engineOptions(command: Command): Command {
   return command
     .addOption(
       new Option(
         '-r, --resolver <host[:port]>',
-        'DNS resolver to query (repeatable; default: RBLWATCH_RESOLVERS or the system resolvers)',
+        'DNS resolver to query (repeatable; default: RBLWATCH_RESOLVERS, resolvers in rblwatch.yml, or the system resolvers)',
       ).argParser(collect),
     )
     .addOption(
-      new Option('--timeout <ms>', `per-attempt DNS timeout (default ${engineDefaults.timeoutMs})`).argParser(
-        integer(50, 60_000),
+      new Option('--timeout <ms>', `per-attempt DNS timeout (default ${dnsDefaults.timeoutMs})`).argParser(
+        field(dnsFields.timeoutMs),
       ),
     )
     .addOption(
       new Option(
         '--retries <n>',
-        `retries after the first attempt (default ${engineDefaults.retries})`,
-      ).argParser(integer(0, 10)),
+        `retries after the first attempt (default ${dnsDefaults.retries})`,
+      ).argParser(field(dnsFields.retries)),
     )
     .addOption(
       new Option(
         '-c, --concurrency <n>',
-        `lookups in flight at once (default ${engineDefaults.concurrency})`,
-      ).argParser(integer(1, 4096)),
+        `lookups in flight at once (default ${dnsDefaults.concurrency})`,
+      ).argParser(field(dnsFields.concurrency)),
     )
-    .option('--zones <file>', 'zone catalog file (YAML or JSON) replacing the built-in catalog')
+    .option(
+      '--config <file>',
+      'config file whose resolvers, dns and zones apply (default: RBLWATCH_CONFIG, or rblwatch.yml if present)',
+    )
+    .option(
+      '--zones <file>',
+      'zone catalog file (YAML or JSON) replacing the built-in catalog or zones in the config',
+    )
     .addOption(
       new Option('-z, --zone <name>', 'only this zone from the catalog (repeatable)').argParser(collect),
     );
@@ -60,9 +78,14 @@ function engineOptions(command: Command): Command {
 
 /**
  * The `rblwatch` command line. Returns the exit status instead of exiting, so it runs in-process in tests:
- * 0 all clean, 1 at least one listing, 2 no listing but some unknown, 64 bad input or usage.
+ * 0 all clean, 1 at least one listing, 2 no listing but some unknown, 64 bad input or usage. `plugins` replaces
+ * the registries the configuration is derived from (tests; the binary uses the real ones).
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  plugins: ConfigPlugins = {},
+): Promise<number> {
   let status: number = ExitCode.ok;
   const program = new Command('rblwatch')
     .description('Self-hosted DNS blocklist (DNSBL/RBL) monitor')
@@ -168,7 +191,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   )
     .option('--no-resolve', 'pagers: leave the test incident open instead of resolving it at once')
     .action(async (destination: string, flags) => {
-      status = await runAlertsTest(destination, flags, io);
+      status = await runAlertsTest(destination, flags, io, plugins);
     });
   withConfig(alerts.command('pending').description('alerts waiting to be delivered, and those given up on'))
     .option('--json', 'print JSON for scripts')

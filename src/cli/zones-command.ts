@@ -1,5 +1,4 @@
 import { probeZones } from '../checks/run-check.ts';
-import { readEngineEnv } from '../config/env.ts';
 import { formatResolverAddress } from '../dns/resolver-address.ts';
 import type { ZoneHealthReport } from '../domain/check-result.ts';
 import type { Zone } from '../domain/zone.ts';
@@ -36,7 +35,7 @@ function zoneJson(zone: Zone, report: ZoneHealthReport | undefined): Record<stri
 
 /** `rblwatch zones [--test]`: the catalog, and with --test each zone's health through the configured resolver. */
 export async function runZonesCommand(flags: ZonesFlags, io: CliIo): Promise<number> {
-  const engine = await setUpEngine(flags, readEngineEnv(io.env));
+  const engine = await setUpEngine(flags, io);
   try {
     if (flags.test) for (const warning of engine.warnings) io.stderr.write(`warning: ${warning}\n`);
     const zones = engine.catalog.zones;

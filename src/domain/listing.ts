@@ -25,16 +25,19 @@ export interface ListingState {
 }
 
 /**
- * `resolver-down`/`resolver-recovered`: the DNS resolver answered nothing, or nothing usable, for a whole scan (no
- * target; `zone` is empty). One event for the outage, however many zones it blinded.
+ * Every kind of decided change. `resolver-down`/`resolver-recovered`: the DNS resolver answered nothing, or nothing
+ * usable, for a whole scan (no target; `zone` is empty). One event for the outage, however many zones it blinded.
  */
-export type ListingEventKind =
-  | 'listed'
-  | 'delisted'
-  | 'zone-degraded'
-  | 'zone-recovered'
-  | 'resolver-down'
-  | 'resolver-recovered';
+export const listingEventKinds = [
+  'listed',
+  'delisted',
+  'zone-degraded',
+  'zone-recovered',
+  'resolver-down',
+  'resolver-recovered',
+] as const;
+
+export type ListingEventKind = (typeof listingEventKinds)[number];
 
 /** A decided change, with the evidence behind it. Events are facts: stored once, never rewritten. */
 export interface ListingEvent {

@@ -226,6 +226,24 @@ export function checkOverlap(
 }
 
 /**
+ * The entry a target belongs to: the entry for the target itself, else the first range holding it. `undefined`
+ * when none does, or when the target no longer parses under today's rules (stored by an older version): callers
+ * then go on without labels rather than fail.
+ */
+export function entryHolding(
+  target: string,
+  inventory: readonly InventoryEntry[],
+): InventoryEntry | undefined {
+  try {
+    // One parse of the target for the whole inventory.
+    const { duplicate, overlaps } = checkOverlap(inventory, target);
+    return duplicate ?? overlaps.find((entry) => relateTargets(target, entry) === 'inside');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Which IPv4 addresses each entry contributes, so every address is scanned once and credited to the first entry
  * (in inventory order) that covers it. Held per entry, not per address: memory grows with the number of entries,
  * never with the size of the ranges.

@@ -1,4 +1,4 @@
-import type { Alert, AlertKind, Delivery } from '../alerts/alert.ts';
+import { type Delivery, evidenceOf, type Signal } from '../alerts/alert.ts';
 import type { Labels } from '../domain/inventory.ts';
 import { cleanText, type Message, type MessageLink, type Tone } from './message.ts';
 
@@ -16,7 +16,7 @@ const TEST_FOOTER = 'Test alert from rblwatch alerts test: nothing has changed';
  * One line naming what changed, without the why: `203.0.113.7 listed on zen.spamhaus.org`. Chat titles, and the
  * start of pager summaries. Targets and zones are cleaned like any other text, since a zone file is user input too.
  */
-export function alertHeadline(alert: Alert): string {
+export function alertHeadline(alert: Signal): string {
   const target = cleanText(alert.target ?? 'unknown target', 100);
   const zone = cleanText(alert.zone ?? 'unknown zone', 100);
   switch (alert.kind) {
@@ -38,8 +38,6 @@ export function alertHeadline(alert: Alert): string {
       return 'rblwatch scan failed';
     case 'delivery-failed':
       return 'rblwatch alert delivery failed';
-    case 'report':
-      return cleanText(alert.report?.title ?? 'rblwatch report', 200);
   }
 }
 
@@ -47,7 +45,7 @@ export function alertHeadline(alert: Alert): string {
  * The headline plus the reason, for one-line surfaces (PagerDuty summary, Opsgenie message):
  * `203.0.113.7 listed on zen.spamhaus.org: SBL: spam source`. Not capped: each caller caps to its own limit.
  */
-export function alertSummary(alert: Alert): string {
+export function alertSummary(alert: Signal): string {
   const headline = alertHeadline(alert);
   const reason =
     alert.kind === 'listed'
@@ -86,15 +84,12 @@ export function isTestDelivery(delivery: Delivery): boolean {
 }
 
 /**
- * The chat message for a delivery: one alert in detail, or several of one kind as a summary title plus one
- * traceable line each (target, zone, code). All DNS-sourced text (TXT) is untrusted; it is kept as plain text,
- * cleaned of control characters, and each platform renderer escapes its own mention syntax.
+ * The chat message for a delivery of alerts or notices: one in detail, or several of one kind as a summary title
+ * plus one traceable line each (target, zone, code). All DNS-sourced text (TXT) is untrusted; it is kept as plain
+ * text, cleaned of control characters, and each platform renderer escapes its own mention syntax. (Reports have
+ * their own renderer, in `reports/`.)
  */
 export function renderAlertMessage(delivery: Delivery): Message {
-  // A scheduled report is already a message; each one in a delivery is posted as it is (the last, if several
-  // piled up while the channel was unreachable: the newest report supersedes the older ones).
-  const reports = delivery.alerts.filter((alert) => alert.kind === 'report' && alert.report);
-  if (reports.length > 0) return { ...(reports.at(-1)?.report as Message), ephemeral: false };
   const test = isTestDelivery(delivery);
   const message =
     delivery.alerts.length === 1 && delivery.alerts[0] ? single(delivery.alerts[0]) : grouped(delivery);
@@ -106,7 +101,7 @@ export function renderAlertMessage(delivery: Delivery): Message {
   };
 }
 
-function single(alert: Alert): Message {
+function single(alert: Signal): Message {
   const lines: string[] = [];
   const push = (label: string, value: string | undefined): void => {
     const cleaned = value === undefined ? '' : cleanText(value);
@@ -123,9 +118,10 @@ function single(alert: Alert): Message {
     push('Severity', alert.severity);
   } else {
     push('Detail', alert.detail);
-    push('Codes', alert.codes.join(', '));
+    push('Codes', evidenceOf(alert).codes.join(', '));
   }
-  const link = isHttpsUrl(alert.delist) ? [{ label: 'Delist', url: alert.delist }] : [];
+  const delist = 'delist' in alert ? alert.delist : undefined;
+  const link = isHttpsUrl(delist) ? [{ label: 'Delist', url: delist }] : [];
   return {
     title: alertHeadline(alert),
     lines,
@@ -139,7 +135,8 @@ function grouped(delivery: Delivery): Message {
   const alerts = delivery.alerts;
   const kinds = new Set(alerts.map((alert) => alert.kind));
   const kind = kinds.size === 1 ? alerts[0]?.kind : undefined;
-  const allInitial = kind === 'listed' && alerts.every((alert) => alert.initial === true);
+  const allInitial =
+    kind === 'listed' && alerts.every((alert) => 'initial' in alert && alert.initial === true);
   const lines = alerts.slice(0, MAX_GROUP_LINES).map((alert) => itemLine(alert, !allInitial));
   if (alerts.length > MAX_GROUP_LINES) lines.push(`… and ${alerts.length - MAX_GROUP_LINES} more`);
   const runIds = unique(alerts.map((alert) => alert.runId));
@@ -154,14 +151,14 @@ function grouped(delivery: Delivery): Message {
   };
 }
 
-function groupTitle(kind: AlertKind, alerts: readonly Alert[]): string {
+function groupTitle(kind: Signal['kind'], alerts: readonly Signal[]): string {
   const count = alerts.length;
   const zones = unique(alerts.map((alert) => alert.zone));
-  const entries = unique(alerts.map((alert) => alert.entry));
+  const entries = unique(alerts.map((alert) => ('entry' in alert ? alert.entry : undefined)));
   const targets = unique(alerts.map((alert) => alert.target));
   const listing = kind === 'listed' || kind === 'delisted';
   if (!listing) {
-    const nouns: Record<Exclude<AlertKind, 'listed' | 'delisted'>, string> = {
+    const nouns: Record<Exclude<Signal['kind'], 'listed' | 'delisted'>, string> = {
       'zone-degraded': 'zones degraded',
       'zone-recovered': 'zones recovered',
       'resolver-down': 'resolver outages',
@@ -169,7 +166,6 @@ function groupTitle(kind: AlertKind, alerts: readonly Alert[]): string {
       'scan-failed': 'scans failed',
       'delivery-failed': 'alert deliveries failed',
       'store-reset': 'store resets',
-      report: 'reports',
     };
     return `${count} ${nouns[kind]}`;
   }
@@ -189,7 +185,7 @@ function groupTitle(kind: AlertKind, alerts: readonly Alert[]): string {
 }
 
 /** One grouped item, self-contained so it can be searched for and traced back: target, zone, codes, meaning. */
-function itemLine(alert: Alert, noteInitial: boolean): string {
+function itemLine(alert: Signal, noteInitial: boolean): string {
   const where = `${alert.target ?? 'unknown target'} on ${alert.zone ?? 'unknown zone'}`;
   switch (alert.kind) {
     case 'listed':
@@ -207,25 +203,25 @@ function itemLine(alert: Alert, noteInitial: boolean): string {
     case 'store-reset':
     case 'scan-failed':
     case 'delivery-failed':
-    case 'report':
       return cleanText(`${alert.runId ?? alert.id}${alert.detail ? `: ${alert.detail}` : ''}`);
   }
 }
 
-function groupLinks(alerts: readonly Alert[]): MessageLink[] {
+function groupLinks(alerts: readonly Signal[]): MessageLink[] {
   const links: MessageLink[] = [];
   const seen = new Set<string>();
   for (const alert of alerts) {
-    if (!isHttpsUrl(alert.delist) || seen.has(alert.delist)) continue;
-    seen.add(alert.delist);
+    const delist = 'delist' in alert ? alert.delist : undefined;
+    if (!isHttpsUrl(delist) || seen.has(delist)) continue;
+    seen.add(delist);
     const about = alert.target ?? alert.zone;
-    links.push({ label: cleanText(about ? `Delist ${about}` : 'Delist', MAX_LINK_LABEL), url: alert.delist });
+    links.push({ label: cleanText(about ? `Delist ${about}` : 'Delist', MAX_LINK_LABEL), url: delist });
     if (links.length === MAX_GROUP_LINKS) break;
   }
   return links;
 }
 
-function toneOf(kind: AlertKind): Tone {
+function toneOf(kind: Signal['kind']): Tone {
   if (kind === 'listed') return 'danger';
   if (kind === 'delisted' || kind === 'zone-recovered' || kind === 'resolver-recovered') return 'good';
   return 'warning';

@@ -6,7 +6,7 @@
  * | key                 | value                                         |
  * | ------------------- | --------------------------------------------- |
  * | `outbox`            | ids of pending and failed items, oldest first |
- * | `outbox:<id>`       | `OutboxItem`                                  |
+ * | `outbox:<id>`       | `OutboxItem` (older stores: the flat shape)   |
  * | `mutes`             | `Mute[]`                                      |
  * | `routed-through`    | run id: events up to this run are routed      |
  * | `pages`             | open pages, `<destination>|<dedup key>`        |
@@ -21,6 +21,7 @@ import { z } from 'zod';
 import type { Mute } from '../alerts/mutes.ts';
 import type { OutboxItem } from '../alerts/outbox-item.ts';
 import type { AlertStore } from './alert-store.ts';
+import { readOutboxItem } from './stored-outbox-item.ts';
 import { readChecked } from './stored-values.ts';
 
 /** The repository's guarded access to its keyv instance (error mapping, transactions). */
@@ -46,12 +47,6 @@ export const alertKeys = {
  * What an outbox item must have for the outbox to route and send it; the rest of {@link OutboxItem} (and what the
  * alert carries) is the outbox's business, and passes as stored.
  */
-const outboxItemSchema = z.object({
-  id: z.string(),
-  destination: z.string(),
-  dueAt: z.string(),
-  alert: z.custom<object>((value) => typeof value === 'object' && value !== null),
-});
 
 const mutesSchema = z.array(
   z.object({ scope: z.enum(['target', 'zone']), value: z.string(), until: z.string() }),
@@ -191,7 +186,7 @@ export class KeyvAlertStore implements AlertStore {
     const items: OutboxItem[] = [];
     for (let start = 0; start < ids.length; start += READ_BATCH) {
       const batch = await Promise.all(
-        ids.slice(start, start + READ_BATCH).map((id) => this.#kv.read(alertKeys.item(id), readItem)),
+        ids.slice(start, start + READ_BATCH).map((id) => this.#kv.read(alertKeys.item(id), readOutboxItem)),
       );
       // An id whose item is gone was being removed when a process died: skip it.
       for (const item of batch) if (item !== undefined) items.push(item);
@@ -211,8 +206,4 @@ export class KeyvAlertStore implements AlertStore {
 
 function inForce(mutes: readonly Mute[], now: Date): Mute[] {
   return mutes.filter((mute) => Date.parse(mute.until) > now.getTime());
-}
-
-function readItem(value: unknown, key: string): OutboxItem {
-  return readChecked(outboxItemSchema, value, key, { problem: 'not an outbox item' });
 }

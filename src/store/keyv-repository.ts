@@ -611,14 +611,18 @@ export class KeyvListingRepository implements ListingRepository {
    */
   async #establishIdentity(): Promise<StoreIdentity | undefined> {
     const decide = async (): Promise<{ marker?: StoreIdentity; meta?: StoreMeta; write: boolean }> => {
-      const marker = await this.#read(storeKeys.identity, readIdentity);
+      // Meta first: marker and meta are created together, so a meta naming an identity read before the marker
+      // means the marker was there (unless really lost). The other order can read "no marker", then "meta with an
+      // identity" that another process created in between.
       const meta = await this.#read(storeKeys.meta, readMeta);
+      const marker = await this.#read(storeKeys.identity, readIdentity);
       if (marker !== undefined)
         return { marker, ...(meta ? { meta } : {}), write: meta?.identity === undefined };
       return { ...(meta ? { meta } : {}), write: meta?.identity === undefined };
     };
     const first = await this.#query('open', decide);
-    if (!first.write) return first.marker;
+    // A plain read is no transaction: only a marker it saw is trusted; "lost" is decided inside one.
+    if (!first.write && first.marker !== undefined) return first.marker;
     return this.#exclusive('open', async () => {
       const { marker, meta, write } = await decide();
       if (!write) return marker;

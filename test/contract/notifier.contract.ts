@@ -6,7 +6,7 @@
  * next attempt, and nothing a receiver echoes back may carry a credential into the logs.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { alertKinds, type Delivery } from '../../src/alerts/alert.ts';
+import { type AlertKind, alertKinds, type Delivery } from '../../src/alerts/alert.ts';
 import { DeliveryError } from '../../src/alerts/delivery-error.ts';
 import type { Notifier } from '../../src/alerts/notifiers/notifier.ts';
 import {
@@ -15,6 +15,7 @@ import {
   listedAlert,
   perKeyDelivery,
   rangeListings,
+  reportDelivery,
 } from '../fixtures/alerts.ts';
 import type { FakeReceiver } from '../helpers/fake-alert-receivers.ts';
 
@@ -35,8 +36,9 @@ export type NotifierFactory = (options: { readonly timeoutMs: number }) => Promi
 /** Short, so the hang test is quick; long enough for loopback on a loaded CI box. */
 const TIMEOUT_MS = 300;
 
-/** A delivery of `alerts[0]`'s kind shaped for the notifier's mode. */
-function deliveryFor(notifier: Notifier, kind = listedAlert.kind): Delivery {
+/** A delivery of `kind` shaped for the notifier's mode (a report, for `report`). */
+function deliveryFor(notifier: Notifier, kind: AlertKind = listedAlert.kind): Delivery {
+  if (kind === 'report') return reportDelivery(undefined, { id: 'd-report' });
   if (notifier.mode === 'per-key') return perKeyDelivery(alertOfKind(kind));
   return groupedDelivery(kind === 'listed' ? rangeListings(3) : [alertOfKind(kind)], {
     id: `d-group-${kind}`,
@@ -92,12 +94,18 @@ export function describeNotifier(name: string, factory: NotifierFactory): void {
       expect(receiver.requests[0]?.json).toBeTypeOf('object');
     });
 
-    it('renders and sends every alert kind without throwing', async () => {
-      for (const kind of alertKinds) {
+    it('renders and sends every kind it can be routed without throwing; a pager refuses a report as final', async () => {
+      // The config sends reports only to grouped destinations; a pager that got one anyway must not page with it.
+      const kinds = alertKinds.filter((kind) => kind !== 'report' || notifier.mode === 'grouped');
+      for (const kind of kinds) {
         await expect(notifier.send(deliveryFor(notifier, kind)), kind).resolves.toBeUndefined();
       }
-      expect(receiver.requests).toHaveLength(alertKinds.length);
+      expect(receiver.requests).toHaveLength(kinds.length);
       for (const request of receiver.requests) expect(request.json).toBeTypeOf('object');
+      if (notifier.mode === 'per-key') {
+        expect((await sendFailure(notifier, deliveryFor(notifier, 'report'))).retryable).toBe(false);
+        expect(receiver.requests).toHaveLength(kinds.length);
+      }
     });
 
     it('treats a 400 as final, keeping the status and the start of the body', async () => {

@@ -6,14 +6,37 @@
  * Opsgenie stops selling in 2025 and its REST API ends on 2027-04-05; JSM Ops is the way forward.
  * @see https://docs.opsgenie.com/docs/alert-api
  */
+import { z } from 'zod';
+import type { Secret } from '../../config/secret.ts';
 import type { Severity } from '../../domain/zone.ts';
 import { alertSummary, isHttpsUrl, isTestDelivery, renderAlertMessage } from '../../render/alert-message.ts';
 import { cleanText, toPlainText } from '../../render/message.ts';
-import type { Alert, Delivery } from '../alert.ts';
-import type { JsmDestination, OpsgenieDestination } from '../destinations.ts';
+import { alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../alert.ts';
+import { httpDestinationSchema, secretField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';
-import type { Notifier } from './notifier.ts';
+import {
+  type DestinationBase,
+  type DestinationContext,
+  type Notifier,
+  type NotifierDefinition,
+  notifierOf,
+} from './notifier.ts';
+
+/** A service speaking the Opsgenie Alert API v2: Opsgenie itself, or JSM Ops (`jsm.ts`). */
+export interface AlertApiDestination extends DestinationBase {
+  /** Integration API key, sent as `Authorization: GenieKey <key>`. */
+  readonly apiKey: Secret;
+  /** Alert API base URL. */
+  readonly url: string;
+}
+
+export interface OpsgenieDestination extends AlertApiDestination {
+  readonly type: 'opsgenie';
+}
+
+/** The Alert API base per Opsgenie region (`region: eu`). */
+export const OPSGENIE_URLS = { us: 'https://api.opsgenie.com', eu: 'https://api.eu.opsgenie.com' } as const;
 
 export type OpsgeniePriority = 'P1' | 'P2' | 'P3' | 'P4' | 'P5';
 
@@ -111,46 +134,69 @@ export function buildAlertApiRequest(delivery: Delivery, baseUrl: string): Alert
  * asynchronous on the service side (202 plus a request id): acceptance is all a 2xx promises.
  */
 export function createAlertApiNotifier(
-  config: OpsgenieDestination | JsmDestination,
+  definition: Pick<NotifierDefinition, 'type' | 'mode'>,
+  config: AlertApiDestination,
   deps: HttpNotifierDeps,
   service: string,
 ): Notifier {
-  return {
-    name: config.name,
-    type: config.type,
-    mode: 'per-key',
-    async send(delivery: Delivery, signal?: AbortSignal): Promise<void> {
-      const apiKey = config.apiKey.reveal();
-      const { url, body } = buildAlertApiRequest(delivery, config.url);
-      await postJson({
-        dispatcher: deps.dispatcher,
-        url,
-        headers: { authorization: `GenieKey ${apiKey}` },
-        body,
-        timeoutMs: deps.timeoutMs,
-        clock: deps.clock,
-        service,
-        secrets: [apiKey],
-        ...(signal ? { signal } : {}),
-      });
-    },
-  } satisfies Notifier;
+  return notifierOf(definition, config, async (delivery: Delivery, signal?: AbortSignal) => {
+    const apiKey = config.apiKey.reveal();
+    const { url, body } = buildAlertApiRequest(delivery, config.url);
+    await postJson({
+      dispatcher: deps.dispatcher,
+      url,
+      headers: { authorization: `GenieKey ${apiKey}` },
+      body,
+      timeoutMs: deps.timeoutMs,
+      clock: deps.clock,
+      service,
+      secrets: [apiKey],
+      ...(signal ? { signal } : {}),
+    });
+  });
 }
+
+/** Checks an Alert API destination: the key from the environment, the URL or the service's default. */
+export function resolveAlertApi<Type extends string>(
+  type: Type,
+  context: DestinationContext,
+  defaultUrl: string,
+): (AlertApiDestination & { readonly type: Type }) | undefined {
+  const apiKey = context.secret('apiKey');
+  const url = context.url(defaultUrl);
+  return apiKey && url ? { type, name: context.name, apiKey, url } : undefined;
+}
+
+const configSchema = httpDestinationSchema('opsgenie', {
+  apiKey: secretField('an API key'),
+  region: z.enum(['us', 'eu']).optional(),
+});
+
+/** `type: opsgenie`: one alert per (target, zone), closed by its delisting. */
+export const opsgenieNotifier = {
+  type: 'opsgenie',
+  mode: 'per-key',
+  description: "Opsgenie Alert API v2 (`region: eu`: the EU instance); Opsgenie's API ends 2027-04-05",
+  configSchema,
+  resolve: (spec, context) => resolveAlertApi(spec.type, context, OPSGENIE_URLS[spec.region ?? 'us']),
+  create: (config, deps) => createOpsgenieNotifier(config, deps.http),
+} satisfies NotifierDefinition<typeof configSchema, OpsgenieDestination>;
 
 /** An Opsgenie destination (`api.opsgenie.com` or `api.eu.opsgenie.com`). */
 export function createOpsgenieNotifier(config: OpsgenieDestination, deps: HttpNotifierDeps): Notifier {
-  return createAlertApiNotifier(config, deps, 'Opsgenie');
+  return createAlertApiNotifier(opsgenieNotifier, config, deps, 'Opsgenie');
 }
 
-function tagsOf(alert: Alert, test: boolean): string[] {
+function tagsOf(alert: Signal, test: boolean): string[] {
+  const fields = alertFieldsOf(alert);
   const tags = [
     'rblwatch',
     alert.kind,
     alert.zone,
     `severity:${alert.severity}`,
-    alert.initial ? 'initial' : undefined,
+    fields.initial ? 'initial' : undefined,
     test ? 'test' : undefined,
-    ...(alert.labels?.tags ?? []),
+    ...(fields.labels?.tags ?? []),
   ];
   const cleaned = tags
     .filter((tag): tag is string => tag !== undefined && tag !== '')
@@ -158,24 +204,26 @@ function tagsOf(alert: Alert, test: boolean): string[] {
   return [...new Set(cleaned)].filter(Boolean).slice(0, LIMITS.tags);
 }
 
-function detailsOf(alert: Alert, test: boolean): Record<string, string> {
+function detailsOf(alert: Signal, test: boolean): Record<string, string> {
+  const { codes, meanings, txt } = evidenceOf(alert);
+  const fields = alertFieldsOf(alert);
   const entries: [string, string | undefined][] = [
     ['kind', alert.kind],
     ['severity', alert.severity],
     ['target', alert.target],
     ['zone', alert.zone],
-    ['codes', alert.codes.join(', ')],
-    ['meanings', alert.meanings.join('; ')],
-    ['txt', alert.txt.join(' | ')],
+    ['codes', codes.join(', ')],
+    ['meanings', meanings.join('; ')],
+    ['txt', txt.join(' | ')],
     ['detail', alert.detail],
-    ['first_seen', alert.listedSince],
-    ['initial', alert.initial ? 'true' : undefined],
+    ['first_seen', fields.listedSince],
+    ['initial', fields.initial ? 'true' : undefined],
     ['scan_id', alert.runId],
-    ['entry', alert.entry],
-    ['owner', alert.labels?.owner],
-    ['team', alert.labels?.team],
-    ['customer', alert.labels?.customer],
-    ['delist', isHttpsUrl(alert.delist) ? alert.delist : undefined],
+    ['entry', fields.entry],
+    ['owner', fields.labels?.owner],
+    ['team', fields.labels?.team],
+    ['customer', fields.labels?.customer],
+    ['delist', isHttpsUrl(fields.delist) ? fields.delist : undefined],
     ['alert_id', alert.id],
     ['test', test ? 'true' : undefined],
   ];

@@ -3,20 +3,34 @@
  * dedup key, so a listing is one incident however often it is re-sent.
  * @see https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
  */
+import type { Secret } from '../../config/secret.ts';
 import type { Labels } from '../../domain/inventory.ts';
 import type { Severity } from '../../domain/zone.ts';
 import { alertSummary, isHttpsUrl, isTestDelivery } from '../../render/alert-message.ts';
 import { cleanText } from '../../render/message.ts';
-import type { Alert, Delivery } from '../alert.ts';
-import type { PagerDutyDestination } from '../destinations.ts';
+import { type Alert, alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../alert.ts';
+import { httpDestinationSchema, secretField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';
-import type { Notifier } from './notifier.ts';
+import { type DestinationBase, type Notifier, type NotifierDefinition, notifierOf } from './notifier.ts';
+
+export interface PagerDutyDestination extends DestinationBase {
+  readonly type: 'pagerduty';
+  /** Events API v2 integration key (32 characters). */
+  readonly routingKey: Secret;
+  /** Events API v2 enqueue URL; default `https://events.pagerduty.com/v2/enqueue` (EU: events.eu.pagerduty.com). */
+  readonly url: string;
+}
+
+/** The Events API v2 endpoint (US service region; EU accounts set `url: https://events.eu.pagerduty.com/...`). */
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+/** Events API v2 integration keys are 32 characters. */
+const ROUTING_KEY_LENGTH = 32;
 
 export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
 
 export interface PagerDutyCustomDetails {
-  readonly kind: Alert['kind'];
+  readonly kind: Signal['kind'];
   readonly codes: readonly string[];
   readonly meanings: readonly string[];
   readonly txt: readonly string[];
@@ -87,8 +101,9 @@ export function buildPagerDutyEvent(
   }
   const test = isTestDelivery(delivery);
   const summary = test ? `[TEST] ${alertSummary(alert)}` : alertSummary(alert);
-  const group = alert.entry ?? alert.labels?.team;
-  const links = isHttpsUrl(alert.delist) ? [{ href: alert.delist, text: 'Delist / lookup page' }] : [];
+  const fields = alertFieldsOf(alert);
+  const group = fields.entry ?? fields.labels?.team;
+  const links = isHttpsUrl(fields.delist) ? [{ href: fields.delist, text: 'Delist / lookup page' }] : [];
   return {
     routing_key: params.routingKey,
     event_action: 'trigger',
@@ -108,40 +123,60 @@ export function buildPagerDutyEvent(
   };
 }
 
+const configSchema = httpDestinationSchema('pagerduty', { routingKey: secretField('an integration key') });
+
+/** `type: pagerduty`: one incident per (target, zone), resolved by its delisting. */
+export const pagerdutyNotifier = {
+  type: 'pagerduty',
+  mode: 'per-key',
+  description: 'PagerDuty Events API v2 (EU accounts: `url: https://events.eu.pagerduty.com/v2/enqueue`)',
+  configSchema,
+  resolve(spec, context) {
+    const routingKey = context.secret('routingKey');
+    const url = context.url(PAGERDUTY_EVENTS_URL);
+    const length = routingKey?.reveal().length;
+    if (length !== undefined && length !== ROUTING_KEY_LENGTH) {
+      context.problem(
+        'routingKey',
+        `a PagerDuty Events API v2 integration key has ${ROUTING_KEY_LENGTH} characters (got ${length})`,
+      );
+    }
+    return routingKey && url ? { type: spec.type, name: context.name, routingKey, url } : undefined;
+  },
+  create: (config, deps) => createPagerDutyNotifier(config, deps.http),
+} satisfies NotifierDefinition<typeof configSchema, PagerDutyDestination>;
+
 /** A PagerDuty destination. Any 2xx is accepted (PagerDuty answers 202). */
 export function createPagerDutyNotifier(config: PagerDutyDestination, deps: HttpNotifierDeps): Notifier {
-  return {
-    name: config.name,
-    type: 'pagerduty',
-    mode: 'per-key',
-    async send(delivery: Delivery, signal?: AbortSignal): Promise<void> {
-      const routingKey = config.routingKey.reveal();
-      await postJson({
-        dispatcher: deps.dispatcher,
-        url: config.url,
-        body: buildPagerDutyEvent(delivery, { routingKey }),
-        timeoutMs: deps.timeoutMs,
-        clock: deps.clock,
-        service: 'PagerDuty',
-        secrets: [routingKey],
-        ...(signal ? { signal } : {}),
-      });
-    },
-  } satisfies Notifier;
+  return notifierOf(pagerdutyNotifier, config, async (delivery: Delivery, signal?: AbortSignal) => {
+    const routingKey = config.routingKey.reveal();
+    await postJson({
+      dispatcher: deps.dispatcher,
+      url: config.url,
+      body: buildPagerDutyEvent(delivery, { routingKey }),
+      timeoutMs: deps.timeoutMs,
+      clock: deps.clock,
+      service: 'PagerDuty',
+      secrets: [routingKey],
+      ...(signal ? { signal } : {}),
+    });
+  });
 }
 
-function customDetails(alert: Alert, test: boolean): PagerDutyCustomDetails {
+function customDetails(alert: Signal, test: boolean): PagerDutyCustomDetails {
+  const { codes, meanings, txt } = evidenceOf(alert);
+  const fields: Partial<Alert> = alertFieldsOf(alert);
   return {
     kind: alert.kind,
-    codes: alert.codes,
-    meanings: alert.meanings,
-    txt: alert.txt.map((txt) => cleanText(txt, MAX_DETAIL_TEXT)),
+    codes,
+    meanings,
+    txt: txt.map((text) => cleanText(text, MAX_DETAIL_TEXT)),
     ...(alert.detail ? { detail: cleanText(alert.detail, MAX_DETAIL_TEXT) } : {}),
-    ...(alert.listedSince ? { first_seen: alert.listedSince } : {}),
-    ...(alert.initial ? { initial: true } : {}),
+    ...(fields.listedSince ? { first_seen: fields.listedSince } : {}),
+    ...(fields.initial ? { initial: true } : {}),
     ...(alert.runId ? { scan_id: alert.runId } : {}),
-    ...(alert.entry ? { entry: alert.entry } : {}),
-    ...(alert.labels ? { labels: alert.labels } : {}),
+    ...(fields.entry ? { entry: fields.entry } : {}),
+    ...(fields.labels ? { labels: fields.labels } : {}),
     alert_id: alert.id,
     ...(test ? { test: true } : {}),
   };

@@ -8,13 +8,46 @@
  * and must treat alert text (TXT records especially) as untrusted input.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Alert, AlertKind, Delivery } from '../alert.ts';
+import type { Secret } from '../../config/secret.ts';
+import type { Message } from '../../render/message.ts';
+import type { Report } from '../../reports/report.ts';
+import {
+  type Alert,
+  type AlertKind,
+  type Delivery,
+  evidenceOf,
+  isNotice,
+  type Notice,
+  type ReportPayload,
+} from '../alert.ts';
 import { DeliveryError } from '../delivery-error.ts';
-import type { WebhookDestination } from '../destinations.ts';
+import { httpDestinationSchema, secretField, urlField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
-import type { Notifier } from './notifier.ts';
+import { type DestinationBase, type Notifier, type NotifierDefinition, notifierOf } from './notifier.ts';
 
-/** The JSON body. `version` changes only on incompatible changes; new fields may appear at any time. */
+export interface WebhookDestination extends DestinationBase {
+  readonly type: 'webhook';
+  readonly url: string;
+  /** HMAC-SHA256 key for the `X-Rblwatch-Signature` header. */
+  readonly secret: Secret;
+}
+
+/** Shorter signing secrets are refused: they could be guessed from a captured signature. */
+const MIN_SECRET_LENGTH = 16;
+
+/**
+ * One entry of `alerts`: an alert as it is; a notice with empty `codes`, `meanings` and `txt`, as receivers of
+ * version 1 have always seen notices; and, for a report queued by an older version, that report as it was then.
+ */
+export type WebhookAlert =
+  | Alert
+  | (Notice & Pick<Alert, 'codes' | 'meanings' | 'txt'>)
+  | (Pick<Alert, 'id' | 'at' | 'severity' | 'codes' | 'meanings' | 'txt'> & {
+      readonly kind: 'report';
+      readonly report: Message;
+    });
+
+/** The JSON body for alerts and notices. `version` changes only on incompatible changes; new fields may appear. */
 export interface WebhookPayload {
   readonly type: 'rblwatch.alerts';
   readonly version: 1;
@@ -26,7 +59,17 @@ export interface WebhookPayload {
   readonly kind: AlertKind;
   readonly count: number;
   readonly test: boolean;
-  readonly alerts: readonly Alert[];
+  readonly alerts: readonly WebhookAlert[];
+}
+
+/** The JSON body for a scheduled report: the report as data (listings, degraded zones, the last scan). */
+export interface WebhookReportPayload {
+  readonly type: 'rblwatch.report';
+  readonly version: 1;
+  /** The delivery id, also in `X-Rblwatch-Delivery`. */
+  readonly id: string;
+  readonly destination: string;
+  readonly report: Report;
 }
 
 /** Header names as sent (HTTP header names are case-insensitive; Node lower-cases them on receipt). */
@@ -41,16 +84,28 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 const SIGNATURE_VERSION = 'v1';
 
+function wireAlerts(delivery: Delivery): readonly WebhookAlert[] {
+  if (delivery.report?.type === 'rendered-report') return [renderedReportAlert(delivery.report)];
+  return delivery.alerts.map((alert) => (isNotice(alert) ? { ...alert, ...evidenceOf(alert) } : alert));
+}
+
+/** A report an older version queued, as that version sent it: an alert of kind `report` carrying the message. */
+function renderedReportAlert(report: Extract<ReportPayload, { type: 'rendered-report' }>): WebhookAlert {
+  const { id, at, message } = report;
+  return { id, kind: 'report', at, severity: 'info', codes: [], meanings: [], txt: [], report: message };
+}
+
 /** The body for a grouped delivery (one or more alerts of one kind). Pure, pinned by the golden tests. */
 export function buildWebhookPayload(delivery: Delivery): WebhookPayload {
-  const [first] = delivery.alerts;
+  const alerts = wireAlerts(delivery);
+  const [first] = alerts;
   if (first === undefined) {
     throw new DeliveryError(
       false,
       `a webhook delivery must carry at least one alert (delivery ${delivery.id})`,
     );
   }
-  if (delivery.alerts.some((alert) => alert.kind !== first.kind)) {
+  if (alerts.some((alert) => alert.kind !== first.kind)) {
     // Receivers branch on `kind`; a mixed batch would be misread, and only an outbox bug can produce one.
     throw new DeliveryError(
       false,
@@ -63,10 +118,15 @@ export function buildWebhookPayload(delivery: Delivery): WebhookPayload {
     id: delivery.id,
     destination: delivery.destination,
     kind: first.kind,
-    count: delivery.alerts.length,
+    count: alerts.length,
     test: delivery.test === true || delivery.alerts.some((alert) => alert.test === true),
-    alerts: delivery.alerts,
+    alerts,
   };
+}
+
+/** The body for a report delivery. Pure. */
+export function buildWebhookReportPayload(delivery: Delivery, report: Report): WebhookReportPayload {
+  return { type: 'rblwatch.report', version: 1, id: delivery.id, destination: delivery.destination, report };
 }
 
 /** The exact bytes and headers of one attempt; `now` becomes the signed timestamp. */
@@ -74,7 +134,10 @@ export function buildWebhookRequest(
   delivery: Delivery,
   options: { readonly secret: string; readonly now: Date },
 ): { readonly body: string; readonly headers: Readonly<Record<string, string>> } {
-  const body = JSON.stringify(buildWebhookPayload(delivery));
+  const report = delivery.report?.type === 'report' ? delivery.report.report : undefined;
+  const body = JSON.stringify(
+    report ? buildWebhookReportPayload(delivery, report) : buildWebhookPayload(delivery),
+  );
   const timestamp = Math.floor(options.now.getTime() / 1000);
   return {
     body,
@@ -133,29 +196,43 @@ export function verifyWebhookSignature(options: VerifyWebhookOptions): boolean {
   return matched;
 }
 
+const configSchema = httpDestinationSchema('webhook', { url: urlField, secret: secretField('a secret') });
+
+/** `type: webhook`: signed JSON for your own receiver. */
+export const webhookNotifier = {
+  type: 'webhook',
+  mode: 'grouped',
+  description: 'your own endpoint: signed JSON (see Webhooks)',
+  configSchema,
+  resolve(spec, context) {
+    const secret = context.secret('secret');
+    const url = context.url();
+    if (secret && secret.reveal().length < MIN_SECRET_LENGTH) {
+      context.problem('secret', `use a secret of at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    return secret && url ? { type: spec.type, name: context.name, url, secret } : undefined;
+  },
+  create: (config, deps) => createWebhookNotifier(config, deps.http),
+} satisfies NotifierDefinition<typeof configSchema, WebhookDestination>;
+
 /** A webhook destination: one POST per grouped delivery, signed at send time. */
 export function createWebhookNotifier(config: WebhookDestination, deps: HttpNotifierDeps): Notifier {
-  return {
-    name: config.name,
-    type: 'webhook',
-    mode: 'grouped',
-    async send(delivery: Delivery, signal?: AbortSignal): Promise<void> {
-      const secret = config.secret.reveal();
-      // Signed per attempt: a retry an hour later must carry a fresh timestamp to pass the replay window.
-      const { body, headers } = buildWebhookRequest(delivery, { secret, now: deps.clock() });
-      await postJson({
-        dispatcher: deps.dispatcher,
-        url: config.url,
-        headers,
-        body,
-        timeoutMs: deps.timeoutMs,
-        clock: deps.clock,
-        service: `webhook ${config.name}`,
-        secrets: [secret],
-        ...(signal ? { signal } : {}),
-      });
-    },
-  } satisfies Notifier;
+  return notifierOf(webhookNotifier, config, async (delivery: Delivery, signal?: AbortSignal) => {
+    const secret = config.secret.reveal();
+    // Signed per attempt: a retry an hour later must carry a fresh timestamp to pass the replay window.
+    const { body, headers } = buildWebhookRequest(delivery, { secret, now: deps.clock() });
+    await postJson({
+      dispatcher: deps.dispatcher,
+      url: config.url,
+      headers,
+      body,
+      timeoutMs: deps.timeoutMs,
+      clock: deps.clock,
+      service: `webhook ${config.name}`,
+      secrets: [secret],
+      ...(signal ? { signal } : {}),
+    });
+  });
 }
 
 function hmacHex(secret: string, timestamp: string, body: string | Uint8Array): string {

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Keyv, type KeyvStoreAdapter, type StoredData } from 'keyv';
+import type { StoreBackend } from '../store-backend.ts';
 import {
   assertStillWanted,
   Mutex,
@@ -100,3 +101,11 @@ export class MemoryKeyvStore extends EventEmitter implements KeyvStoreAdapter, T
 export async function openMemory(options: { namespace?: string } = {}): Promise<Keyv> {
   return new Keyv({ store: new MemoryKeyvStore(), namespace: options.namespace, throwOnErrors: true });
 }
+
+/** `memory:`: a store that lives as long as the process, for tests and throwaway runs. */
+export const memoryBackend = {
+  name: 'memory',
+  schemes: ['memory'],
+  form: 'name',
+  open: (_location, options) => openMemory(options),
+} satisfies StoreBackend;

@@ -19,6 +19,7 @@ import { Keyv } from 'keyv';
 import pg from 'pg';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { redactLocation } from '../redact-location.ts';
+import type { StoreBackend } from '../store-backend.ts';
 import {
   assertStillWanted,
   DEFAULT_LOCK_TIMEOUT_MS,
@@ -202,3 +203,12 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     keyv.off('error', capture);
   }
 }
+
+/** `postgres://` and `postgresql://`. */
+export const postgresBackend = {
+  name: 'postgres',
+  schemes: ['postgres', 'postgresql'],
+  form: 'url',
+  hint: 'postgres://...',
+  open: openPostgres,
+} satisfies StoreBackend;

@@ -18,6 +18,7 @@ import KeyvRedis, { type KeyvRedisOptions, type RedisClientOptions, type RedisCl
 import { Keyv } from 'keyv';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { redactLocation } from '../redact-location.ts';
+import type { StoreBackend } from '../store-backend.ts';
 import {
   assertStillWanted,
   DEFAULT_LOCK_TIMEOUT_MS,
@@ -299,3 +300,12 @@ export async function openRedis(url: string, options: RedisOptions = {}): Promis
     keyv.off('error', capture);
   }
 }
+
+/** `redis://` and `rediss://` (TLS). */
+export const redisBackend = {
+  name: 'redis',
+  schemes: ['redis', 'rediss'],
+  form: 'url',
+  hint: 'redis://...',
+  open: openRedis,
+} satisfies StoreBackend;

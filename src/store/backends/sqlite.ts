@@ -27,6 +27,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Keyv, type KeyvStoreAdapter, type StoredData } from 'keyv';
 import { AppError, ErrorCode } from '../../errors.ts';
+import type { StoreBackend } from '../store-backend.ts';
 import {
   assertStillWanted,
   DEFAULT_LOCK_TIMEOUT_MS,
@@ -275,3 +276,12 @@ export async function openSqlite(path: string, options: OpenSqliteOptions = {}):
     });
   }
 }
+
+/** The embedded default: a file path (or `sqlite://path`). */
+export const sqliteBackend = {
+  name: 'sqlite',
+  schemes: ['sqlite'],
+  form: 'file',
+  hint: 'a file path (SQLite)',
+  open: openSqlite,
+} satisfies StoreBackend;

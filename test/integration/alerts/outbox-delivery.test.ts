@@ -16,8 +16,11 @@ import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alerts/alert.ts';
 import { type Alerting, createAlerting } from '../../../src/alerts/alerting.ts';
-import { type DestinationConfig, destinationMode } from '../../../src/alerts/destinations.ts';
-import { createNotifiers } from '../../../src/alerts/notifiers/index.ts';
+import {
+  createNotifiers,
+  type DestinationConfig,
+  destinationMode,
+} from '../../../src/alerts/notifiers/registry.ts';
 import { verifyWebhookSignature } from '../../../src/alerts/notifiers/webhook.ts';
 import type { PassResult, RetryPolicy } from '../../../src/alerts/outbox.ts';
 import type { Route } from '../../../src/alerts/route.ts';

@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/alerts/alert.ts';
 import { type Alerting, createAlerting } from '../../../src/alerts/alerting.ts';
-import { createNotifiers } from '../../../src/alerts/notifiers/index.ts';
+import { createNotifiers } from '../../../src/alerts/notifiers/registry.ts';
 import type { ChannelPoster } from '../../../src/chat/chat-adapter.ts';
 import { Secret } from '../../../src/config/secret.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
@@ -159,7 +159,9 @@ describeWithService(await rbldnsdAvailability(), 'paging scenario against rbldns
     const grouped = delivered.filter((delivery) => delivery.destination === 'mail-ops');
     expect(grouped).toHaveLength(1);
     expect(grouped[0]?.alerts.map((alert) => alert.id)).toHaveLength(9);
-    expect(grouped[0]?.alerts.filter((alert) => alert.entry === '10.0.2.0/28')).toHaveLength(8);
+    expect(
+      grouped[0]?.alerts.filter((alert) => 'entry' in alert && alert.entry === '10.0.2.0/28'),
+    ).toHaveLength(8);
 
     // Unlisted: the first clean scan is not yet a delisting (delistAfter 2), the second is.
     await rbldnsd.update('bl.test', clean);

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildReport, reportCommand } from '../../../commands/report.ts';
+import { reportCommand } from '../../../commands/report.ts';
 import { makeEntry } from '../../../src/inventory/inventory.ts';
 import { toPlainText } from '../../../src/render/message.ts';
+import { renderReportMessage } from '../../../src/reports/render-message.ts';
+import { buildReport } from '../../../src/reports/report.ts';
 import {
   type CommandHarness,
   createCommandHarness,
@@ -87,13 +89,15 @@ describe('/rbl report', () => {
     const states = Array.from({ length: 30 }, (_, i) =>
       listedState(`9.9.9.${i}`, 'bl.test', new Date(Date.UTC(2026, 10, 1, i)).toISOString()),
     );
-    const message = buildReport({
-      inventory: [],
-      states,
-      degradedZones: [],
-      zones: testZones,
-      now: new Date('2026-12-01T00:00:00.000Z'),
-    });
+    const message = renderReportMessage(
+      buildReport({
+        inventory: [],
+        states,
+        degradedZones: [],
+        zones: testZones,
+        now: new Date('2026-12-01T00:00:00.000Z'),
+      }),
+    );
     expect(message.lines).toContain('... and 15 more targets (/rbl status lists them)');
     expect(message.links).toHaveLength(5);
     expect(toPlainText(message)).toContain('Blacklist report: 30 listings');

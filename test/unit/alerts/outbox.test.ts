@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Alert, Delivery } from '../../../src/alerts/alert.ts';
+import { type Alert, type Delivery, signalOf } from '../../../src/alerts/alert.ts';
 import { createAlerting } from '../../../src/alerts/alerting.ts';
 import { DeliveryError } from '../../../src/alerts/delivery-error.ts';
 import type { Notifier } from '../../../src/alerts/notifiers/notifier.ts';
@@ -482,7 +482,9 @@ describe('outbox', () => {
     await alerting.outbox.stop();
     expect(inFlight?.aborted).toBe(true);
     // Still queued for the next start: nothing is lost by stopping.
-    expect((await store.alerts.listOutbox()).map((item) => item.alert.target)).toEqual(['192.0.2.2']);
+    expect((await store.alerts.listOutbox()).map((item) => signalOf(item.payload)?.target)).toEqual([
+      '192.0.2.2',
+    ]);
   });
 
   it('wakes itself when a backoff ends, to the millisecond, and not before (fake time)', async () => {

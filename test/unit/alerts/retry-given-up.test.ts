@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../../src/alerts/alert.ts';
+import { type Alert, payloadOf } from '../../../src/alerts/alert.ts';
 import { newOutboxItem, type OutboxItem } from '../../../src/alerts/outbox-item.ts';
 import { type StandingNow, staleReason } from '../../../src/alerts/retry-given-up.ts';
 import { dedupKey } from '../../../src/alerts/route-alerts.ts';
@@ -13,7 +13,7 @@ import {
 
 function givenUp(alert: Alert, action: OutboxItem['action'], createdAt: string): OutboxItem {
   return {
-    ...newOutboxItem(alert, 'pager', { action, key: dedupKey(alert) }, createdAt),
+    ...newOutboxItem(payloadOf(alert), 'pager', { action, key: dedupKey(alert) }, createdAt),
     status: 'failed',
     attempts: 9,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../../src/alerts/alert.ts';
+import { type Alert, payloadId } from '../../../src/alerts/alert.ts';
 import type { Notifier } from '../../../src/alerts/notifiers/notifier.ts';
 import type { Route } from '../../../src/alerts/route.ts';
 import { routeAlerts } from '../../../src/alerts/route-alerts.ts';
@@ -19,7 +19,7 @@ const existing: Alert = { ...listedAlert, id: 'first-scan:1', initial: true };
 describe('routing listings found on a first scan', () => {
   it('routes nothing for them by default: a first scan is silent', () => {
     const routed = route([existing, listedAlert], [{ match: {}, to: ['pager', 'ops'] }]);
-    expect(routed.items.map((item) => item.alert.id)).toEqual([listedAlert.id, listedAlert.id]);
+    expect(routed.items.map((item) => payloadId(item.payload))).toEqual([listedAlert.id, listedAlert.id]);
     expect(routed.unrouted).toEqual([existing]);
     expect(routed.opened).toEqual([`pager|rblwatch:${listedAlert.target}:${listedAlert.zone}`]);
   });
@@ -32,7 +32,7 @@ describe('routing listings found on a first scan', () => {
         { match: { kind: ['listed'] }, to: ['pager'] },
       ],
     );
-    expect(routed.items.map((item) => `${item.alert.id}>${item.destination}`)).toEqual([
+    expect(routed.items.map((item) => `${payloadId(item.payload)}>${item.destination}`)).toEqual([
       'first-scan:1>ops',
       `${listedAlert.id}>pager`,
     ]);

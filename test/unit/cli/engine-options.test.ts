@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chooseServers } from '../../../src/cli/engine-options.ts';
-import { readEngineEnv } from '../../../src/config/env.ts';
+import { parseResolverAddress } from '../../../src/dns/resolver-address.ts';
 import { ErrorCode, UserError } from '../../../src/errors.ts';
 
-const noEnv = readEngineEnv({});
+/** Neither the environment nor a config file names a resolver. */
+const noEnv = { resolvers: [], resolversFrom: undefined, shown: 'rblwatch.yml' } as const;
 const tail =
   ': Spamhaus, URIBL, SURBL and others refuse or mis-answer queries through them, so their results will be ' +
   'unknown. Use your own recursive resolver (e.g. unbound) with --resolver or RBLWATCH_RESOLVERS.';
@@ -62,7 +63,11 @@ describe('chooseServers', () => {
   });
 
   it('takes RBLWATCH_RESOLVERS when no --resolver is given, and --resolver over it', () => {
-    const env = readEngineEnv({ RBLWATCH_RESOLVERS: '192.0.2.53, 8.8.4.4' });
+    const env = {
+      resolvers: ['192.0.2.53', '8.8.4.4'].map(parseResolverAddress),
+      resolversFrom: 'env',
+      shown: 'rblwatch.yml',
+    } as const;
     const fromEnv = chooseServers({}, env, systemMustNotBeAsked);
     expect(fromEnv.servers).toEqual([
       { host: '192.0.2.53', port: 53 },
@@ -73,6 +78,21 @@ describe('chooseServers', () => {
 
     const fromFlag = chooseServers({ resolver: ['127.0.0.1:5300'] }, env, systemMustNotBeAsked);
     expect(fromFlag).toEqual({ servers: [{ host: '127.0.0.1', port: 5300 }], warnings: [] });
+  });
+
+  it('takes resolvers from the config file, saying where a public one came from', () => {
+    const file = {
+      resolvers: [parseResolverAddress('1.1.1.1')],
+      resolversFrom: 'file',
+      shown: 'rblwatch.yml',
+    } as const;
+    expect(chooseServers({}, file, systemMustNotBeAsked)).toEqual({
+      servers: [{ host: '1.1.1.1', port: 53 }],
+      warnings: [`1.1.1.1:53 is a public resolver (from rblwatch.yml)${tail}`],
+    });
+    expect(chooseServers({ resolver: ['127.0.0.1'] }, file, systemMustNotBeAsked).servers).toEqual([
+      { host: '127.0.0.1', port: 53 },
+    ]);
   });
 
   it('refuses an empty configuration and a resolver that is not an IP address', () => {

@@ -49,7 +49,7 @@ describe('loadConfig: defaults and files', () => {
     await mkdir(elsewhere);
     await writeFile(join(elsewhere, 'rblwatch.yml'), 'targets: [203.0.113.7]\n');
     const config = await loadConfig({ cwd: dir, file: join(elsewhere, 'rblwatch.yml'), env: {}, now });
-    expect(config.store).toMatchObject({ kind: 'sqlite', path: resolve(dir, 'data/rblwatch.sqlite') });
+    expect(config.store).toMatchObject({ kind: 'sqlite', location: resolve(dir, 'data/rblwatch.sqlite') });
   });
 
   it('applies every default when there is no file', async () => {
@@ -58,7 +58,7 @@ describe('loadConfig: defaults and files', () => {
       file: undefined,
       store: {
         kind: 'sqlite',
-        path: resolve(dir, 'data/rblwatch.sqlite'),
+        location: resolve(dir, 'data/rblwatch.sqlite'),
         display: resolve(dir, 'data/rblwatch.sqlite'),
       },
       resolvers: [],
@@ -96,7 +96,7 @@ describe('loadConfig: defaults and files', () => {
       file: join(fixtures, 'full.yml'),
       store: {
         kind: 'sqlite',
-        path: join(fixtures, 'data/rblwatch.sqlite'),
+        location: join(fixtures, 'data/rblwatch.sqlite'),
         display: join(fixtures, 'data/rblwatch.sqlite'),
       },
       resolvers: [
@@ -226,7 +226,7 @@ describe('loadConfig: environment overrides', () => {
     // A relative path from the environment is relative to the working directory, not to the file.
     expect(config.store).toEqual({
       kind: 'sqlite',
-      path: resolve(dir, 'state/watch.sqlite'),
+      location: resolve(dir, 'state/watch.sqlite'),
       display: resolve(dir, 'state/watch.sqlite'),
     });
     expect(config.resolvers).toEqual([
@@ -257,7 +257,7 @@ describe('loadConfig: environment overrides', () => {
     const redis = await loadConfig({ cwd: dir, env: { RBLWATCH_STORE: 'redis://:s3cret-pw@cache:6379/2' } });
     expect(redis.store).toEqual({
       kind: 'redis',
-      url: 'redis://:s3cret-pw@cache:6379/2',
+      location: 'redis://:s3cret-pw@cache:6379/2',
       display: 'redis://:***@cache:6379/2',
     });
     const postgres = await loadConfig({ cwd: dir, env: { RBLWATCH_STORE: 'postgresql://rbl@db/rblwatch' } });
@@ -331,14 +331,17 @@ describe('loadConfig: ${VAR} expansion', () => {
       },
     );
     // Values are inserted verbatim: `$$` inside a variable's value is not an escape.
-    expect(config.store).toMatchObject({ kind: 'redis', url: 'redis://:pa$$word@cache:6379' });
+    expect(config.store).toMatchObject({ kind: 'redis', location: 'redis://:pa$$word@cache:6379' });
     expect(config.http).toEqual({ port: 9100, host: '127.0.0.1' });
     expect(config.targets[0]).toMatchObject({ target: '203.0.113.9', labels: { owner: 'ops.team' } });
   });
 
   it('reads $$ as a literal $ (so $${HOME} is not expanded) and keeps any other $', async () => {
     const config = await loadText('store: "./cost$$/$${HOME}/a$b.sqlite"\n', { HOME: '/home/nobody' });
-    expect(config.store).toMatchObject({ kind: 'sqlite', path: resolve(dir, 'cost$/${HOME}/a$b.sqlite') });
+    expect(config.store).toMatchObject({
+      kind: 'sqlite',
+      location: resolve(dir, 'cost$/${HOME}/a$b.sqlite'),
+    });
   });
 
   it('names the variable and the field when a variable is unset or empty', async () => {
@@ -538,8 +541,21 @@ describe('loadConfig: refusing bad files', () => {
     );
     expect(await failure(loadText('store: ""\n'))).toBe('rblwatch.yml: store: must not be empty');
     await expect(loadText('store: sqlite://state/db.sqlite\n')).resolves.toMatchObject({
-      store: { kind: 'sqlite', path: resolve(dir, 'state/db.sqlite') },
+      store: { kind: 'sqlite', location: resolve(dir, 'state/db.sqlite') },
     });
+  });
+
+  it('opens memory: as the in-process store, not as a SQLite file named "memory:"', async () => {
+    const config = await loadText('store: "memory:"\n');
+    expect(config.store).toEqual({ kind: 'memory', location: 'memory:', display: 'memory:' });
+    const fromEnv = await loadConfig({ cwd: dir, env: { RBLWATCH_STORE: 'MEMORY:' } });
+    expect(fromEnv.store).toEqual({ kind: 'memory', location: 'memory:', display: 'memory:' });
+    expect(await failure(loadText('store: "memory://x"\n'))).toBe(
+      'rblwatch.yml: store: write memory: with nothing after it',
+    );
+    expect(await failure(loadText('store: "redis:"\n'))).toBe(
+      'rblwatch.yml: store: not a valid redis:// URL',
+    );
   });
 
   it('names the line of a YAML syntax error', async () => {

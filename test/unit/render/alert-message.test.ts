@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertKinds } from '../../../src/alerts/alert.ts';
+import { renderDeliveryMessage } from '../../../src/alerts/notifiers/chat.ts';
 import { alertSummary, renderAlertMessage } from '../../../src/render/alert-message.ts';
 import { toPlainText } from '../../../src/render/message.ts';
 import {
@@ -10,6 +11,7 @@ import {
   listedAlert,
   perKeyDelivery,
   rangeListings,
+  reportDelivery,
   zoneDegradedAlert,
 } from '../../fixtures/alerts.ts';
 
@@ -46,7 +48,10 @@ describe('renderAlertMessage: one alert', () => {
 
   it('renders every kind with a title and no empty lines', () => {
     for (const kind of alertKinds) {
-      const message = renderAlertMessage(perKeyDelivery(alertOfKind(kind)));
+      const message =
+        kind === 'report'
+          ? renderDeliveryMessage(reportDelivery())
+          : renderDeliveryMessage(perKeyDelivery(alertOfKind(kind)));
       expect(message.title, kind).not.toBe('');
       for (const line of message.lines) expect(line.trim(), kind).not.toBe('');
     }

@@ -12,6 +12,7 @@ import { AppError, ErrorCode } from '../../../src/errors.ts';
 import {
   defineStoreBackends,
   openStore,
+  parseStoreLocation,
   selectStoreBackend,
   storeBackends,
 } from '../../../src/store/open-store.ts';
@@ -50,9 +51,10 @@ describe('store backend registry', () => {
     const open = async () => {
       throw new Error('unused');
     };
-    const backend = { name: 'x', matches: () => true, open };
+    const backend = { name: 'x', schemes: ['x'], form: 'url' as const, open };
     expect(() => defineStoreBackends([backend, backend])).toThrow(/registered twice/);
     expect(() => defineStoreBackends([{ ...backend, name: '' }])).toThrow(AppError);
+    expect(() => defineStoreBackends([])).toThrow(/empty/);
   });
 
   it.each([
@@ -65,8 +67,42 @@ describe('store backend registry', () => {
     ['postgres://db/rbl', 'postgres'],
     ['postgresql://db/rbl', 'postgres'],
     ['mysql://db/rbl', undefined],
+    ['memory://x', 'memory'],
+    ['sqlite://state/db.sqlite', 'sqlite'],
   ])('%s is opened by %s', (location, name) => {
     expect(selectStoreBackend(location)?.name).toBe(name);
+  });
+
+  it('parses a location once, the same way for the config file and openStore', () => {
+    expect(parseStoreLocation('state/db.sqlite', '/srv')).toEqual({
+      ok: true,
+      value: { kind: 'sqlite', location: '/srv/state/db.sqlite', display: '/srv/state/db.sqlite' },
+    });
+    expect(parseStoreLocation('sqlite://:memory:', '/srv')).toMatchObject({
+      value: { location: ':memory:' },
+    });
+    expect(parseStoreLocation(' memory: ', '/srv')).toMatchObject({
+      value: { kind: 'memory', location: 'memory:' },
+    });
+    expect(parseStoreLocation('postgres://u:pw@db/x?password=pw2', '/srv')).toMatchObject({
+      value: {
+        kind: 'postgres',
+        location: 'postgres://u:pw@db/x?password=pw2',
+        display: 'postgres://u:***@db/x?password=***',
+      },
+    });
+    expect(parseStoreLocation('mysql://db/rbl', '/srv')).toEqual({
+      ok: false,
+      problem: 'unsupported store "mysql://": use a file path (SQLite), redis://... or postgres://...',
+    });
+    expect(parseStoreLocation('redis://', '/srv')).toEqual({
+      ok: false,
+      problem: 'the redis:// URL names no host',
+    });
+    expect(parseStoreLocation('sqlite://', '/srv')).toEqual({
+      ok: false,
+      problem: 'sqlite:// needs a file path',
+    });
   });
 });
 

@@ -307,7 +307,10 @@ describe('stored values of the alert store', () => {
     destination: 'pager',
     action: 'trigger',
     key: 'rblwatch:192.0.2.1:zen.example',
-    alert: { id: 'a', kind: 'listed', at: iso(0), severity: 'critical', codes: [], meanings: [], txt: [] },
+    payload: {
+      type: 'alert',
+      alert: { id: 'a', kind: 'listed', at: iso(0), severity: 'critical', codes: [], meanings: [], txt: [] },
+    },
     createdAt: iso(0),
     dueAt: iso(0),
     attempts: 0,
@@ -343,9 +346,9 @@ describe('stored values of the alert store', () => {
       'outbox:a>pager is corrupt: not an outbox item',
     ],
     [
-      'an item with no alert',
-      { outbox: ['a>pager'], 'outbox:a>pager': { ...item, alert: 'listed' } },
-      'outbox:a>pager is corrupt: not an outbox item',
+      'an item with neither a payload nor an alert of the previous shape',
+      { outbox: ['a>pager'], 'outbox:a>pager': { ...item, payload: 'listed' } },
+      'outbox:a>pager is corrupt: an outbox item carries neither a payload nor an alert',
     ],
     [
       'an item that is no object',

@@ -9,7 +9,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { buildAlertApiRequest } from '../../../../src/alerts/notifiers/opsgenie.ts';
 import { buildPagerDutyEvent } from '../../../../src/alerts/notifiers/pagerduty.ts';
-import { buildWebhookPayload, buildWebhookRequest } from '../../../../src/alerts/notifiers/webhook.ts';
+import {
+  buildWebhookPayload,
+  buildWebhookReportPayload,
+  buildWebhookRequest,
+} from '../../../../src/alerts/notifiers/webhook.ts';
 import {
   delistedAlert,
   FIXED_NOW,
@@ -17,6 +21,9 @@ import {
   listedAlert,
   perKeyDelivery,
   rangeListings,
+  reportDelivery,
+  scanFailedAlert,
+  scheduledReport,
 } from '../../../fixtures/alerts.ts';
 
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';
@@ -79,5 +86,19 @@ describe('golden payloads', () => {
       'X-Rblwatch-Timestamp': '1795860300',
       'X-Rblwatch-Signature': expect.stringMatching(/^v1=[0-9a-f]{64}$/),
     });
+  });
+
+  it('webhook report body: the scheduled report as data, not chat lines', async () => {
+    const delivery = reportDelivery();
+    const request = buildWebhookRequest(delivery, { secret: 'whsec_test', now: FIXED_NOW });
+    await expectGolden('webhook-report', JSON.parse(request.body));
+    expect(JSON.parse(request.body)).toEqual(buildWebhookReportPayload(delivery, scheduledReport));
+    expect(JSON.parse(request.body)).toMatchObject({ type: 'rblwatch.report', report: scheduledReport });
+  });
+
+  it('webhook notice body: notices keep the empty evidence receivers of version 1 have always seen', () => {
+    expect(buildWebhookPayload(groupedDelivery([scanFailedAlert])).alerts).toEqual([
+      { ...scanFailedAlert, codes: [], meanings: [], txt: [] },
+    ]);
   });
 });
