@@ -2,8 +2,8 @@ import { type CommandContext, defineCommand } from '../src/command-api/command.t
 import { capLines, MAX_LINKS } from '../src/command-api/format-reply.ts';
 import { resolveChatTargets } from '../src/command-api/resolve-targets.ts';
 import { type CheckResult, formatCodes } from '../src/domain/check-result.ts';
+import { cleanText, type MessageLink } from '../src/domain/message.ts';
 import { type Target, targetKindNames } from '../src/domain/target.ts';
-import { cleanText, type MessageLink } from '../src/render/message.ts';
 
 /** Text from DNS reaches chat: `cleanText` drops control characters; the renderers escape markup and mentions. */
 function describe(result: CheckResult): string {

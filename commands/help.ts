@@ -4,7 +4,7 @@ import {
   type CommandOption,
   defineCommand,
 } from '../src/command-api/command.ts';
-import { cleanText } from '../src/render/message.ts';
+import { cleanText } from '../src/domain/message.ts';
 
 /** `<action:add|remove>`, `<target>`, `[owner]`, `[reason...]`: how an option is typed in Slack's text form. */
 function usageOf(option: CommandOption): string {

@@ -1,8 +1,8 @@
 import { type CommandContext, defineCommand } from '../src/command-api/command.ts';
 import { describeCaller, formatDuration, formatTime } from '../src/command-api/format-reply.ts';
 import { resolveMuteSubject } from '../src/command-api/resolve-subject.ts';
-import { parseDuration } from '../src/config/duration.ts';
-import { cleanText, type Message } from '../src/render/message.ts';
+import { parseDuration } from '../src/domain/duration.ts';
+import { cleanText, type Message } from '../src/domain/message.ts';
 
 /** Shortest mute: anything shorter ends before the next scan could notice it. */
 export const MIN_MUTE_MS = 60_000;

@@ -1,6 +1,6 @@
 import { type CommandContext, defineCommand } from '../src/command-api/command.ts';
 import { capLines, formatDuration, formatTime, MAX_LINES } from '../src/command-api/format-reply.ts';
-import { cleanText } from '../src/render/message.ts';
+import { cleanText } from '../src/domain/message.ts';
 
 /** `/rbl mutes`: what is muted, until when, by whom and why. */
 export const mutesCommand = defineCommand({

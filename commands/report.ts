@@ -1,6 +1,5 @@
 import { defineCommand } from '../src/command-api/command.ts';
-import { loadReport } from '../src/reports/load-report.ts';
-import { renderReportMessage } from '../src/reports/render-message.ts';
+import { loadReport, renderReportMessage } from '../src/command-api/reports.ts';
 
 /** `/rbl report [public]`: the blacklist report, posted to the channel (it is meant for the team) unless `public: false`. */
 export const reportCommand = defineCommand({

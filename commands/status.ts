@@ -9,6 +9,7 @@ import {
   listedSince,
   MAX_LINES,
 } from '../src/command-api/format-reply.ts';
+import { watchedFilter } from '../src/command-api/inventory.ts';
 import {
   describeListedShare,
   isCovered,
@@ -17,9 +18,8 @@ import {
   type TargetStatus,
 } from '../src/command-api/target-status.ts';
 import type { ListingState } from '../src/domain/listing.ts';
+import { cleanText, type Message } from '../src/domain/message.ts';
 import type { Zone } from '../src/domain/zone.ts';
-import { watchedFilter } from '../src/inventory/inventory.ts';
-import { cleanText, type Message } from '../src/render/message.ts';
 
 /** How the inventory covers the target, for the first line of the answer. */
 function coverage(status: TargetStatus): string {

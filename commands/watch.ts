@@ -1,12 +1,11 @@
 import { type CommandContext, type CommandOutcome, defineCommand } from '../src/command-api/command.ts';
 import { describeCaller } from '../src/command-api/format-reply.ts';
+import { checkOverlap, defaultMaxPrefix, describeOverlap, makeEntry } from '../src/command-api/inventory.ts';
 import { resolveWatchedTarget } from '../src/command-api/resolve-subject.ts';
 import { isReservedAddress } from '../src/command-api/resolve-targets.ts';
 import type { InventoryEntry, Labels } from '../src/domain/inventory.ts';
+import { cleanText, type Message } from '../src/domain/message.ts';
 import { isUserError } from '../src/errors.ts';
-import { checkOverlap, describeOverlap, makeEntry } from '../src/inventory/inventory.ts';
-import { defaultMaxPrefix } from '../src/inventory/parse-target.ts';
-import { cleanText, type Message } from '../src/render/message.ts';
 
 function refused(title: string, reason: string): Message {
   return { title, lines: [reason], tone: 'warning', ephemeral: true };

@@ -1,8 +1,8 @@
 import { type CommandContext, defineCommand } from '../src/command-api/command.ts';
 import { capLines, formatTime, MAX_LINES } from '../src/command-api/format-reply.ts';
+import { countTargets } from '../src/command-api/inventory.ts';
 import type { InventoryEntry } from '../src/domain/inventory.ts';
-import { countTargets } from '../src/inventory/inventory.ts';
-import { cleanText } from '../src/render/message.ts';
+import { cleanText } from '../src/domain/message.ts';
 
 function describe(entry: InventoryEntry): string {
   const labels = Object.entries(entry.labels)

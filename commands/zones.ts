@@ -1,7 +1,7 @@
 import { type CommandContext, defineCommand } from '../src/command-api/command.ts';
 import { capLines, formatTime, MAX_LINES } from '../src/command-api/format-reply.ts';
 import type { ZoneHealth } from '../src/domain/check-result.ts';
-import { cleanText } from '../src/render/message.ts';
+import { cleanText } from '../src/domain/message.ts';
 
 /** Health values that mean a zone's answers cannot be used. */
 const broken: ReadonlySet<ZoneHealth> = new Set(['wildcard', 'refused', 'unreachable']);

@@ -3,13 +3,13 @@
  * a validated configuration and wires them together. It decides nothing: scanning is `watch/`'s, alerting
  * `alerts/`'s, the serve lifecycle `app/serve.ts`'s. The CLI and `serve` call these construction functions only.
  */
+
 import { getServers } from 'node:dns';
 import { type Alerting, createAlerting } from './alerts/alerting.ts';
 import { createNotifierDispatcher } from './alerts/http-post.ts';
 import type { NotifierDefinition } from './alerts/notifiers/notifier.ts';
 import { createNotifiers, destinationMode, notifierFor, notifiers } from './alerts/notifiers/registry.ts';
 import { createShutdownStack } from './app/shutdown-stack.ts';
-import type { ChannelPoster } from './chat/chat-adapter.ts';
 import { createLookupService } from './checks/lookup-service.ts';
 import { probeZones } from './checks/run-check.ts';
 import type { CommandServices } from './command-api/command.ts';
@@ -17,6 +17,7 @@ import { createZoneService } from './command-api/zone-service.ts';
 import type { AppConfig } from './config/app-config.ts';
 import { formatResolverAddress, parseResolverAddress, type ResolverAddress } from './dns/resolver-address.ts';
 import { UdpResolver } from './dns/udp-resolver.ts';
+import type { ChannelPoster } from './domain/channel-poster.ts';
 import { createMetrics, type ScanMetrics } from './http/metrics.ts';
 import type { Logger } from './log.ts';
 import type { ListingRepository } from './store/listing-repository.ts';

@@ -1,14 +1,14 @@
+import { type Alert, type Notice, payloadOf, type Signal, signalOf } from '../domain/alert.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent } from '../domain/listing.ts';
+import { newOutboxItem, type OutboxItem } from '../domain/outbox-item.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
 import { entryHolding } from '../inventory/inventory.ts';
 import type { Logger } from '../log.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
 import type { EventPublisher } from '../watch/run-scan.ts';
-import { type Alert, type Notice, payloadOf, type Signal, signalOf } from './alert.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import { createOutbox, type Outbox, type RetryPolicy } from './outbox.ts';
-import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
 import type { Route } from './route.ts';
 import { isResolve, listingOfKey, pageOf, parsePage, routeAlerts } from './route-alerts.ts';
 

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import { DeliveryError } from './delivery-error.ts';
+import { DeliveryError } from '../domain/delivery-error.ts';
 
 /**
  * What every HTTP notifier is built with. The dispatcher is injected (an undici `Agent` in production and in

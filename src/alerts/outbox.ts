@@ -1,9 +1,9 @@
+import { type Delivery, deliveryContent } from '../domain/alert.ts';
+import { isDeliveryError } from '../domain/delivery-error.ts';
+import type { OutboxItem } from '../domain/outbox-item.ts';
 import type { Logger } from '../log.ts';
 import type { AlertStore } from '../store/alert-store.ts';
-import { type Delivery, deliveryContent } from './alert.ts';
-import { isDeliveryError } from './delivery-error.ts';
 import type { Notifier } from './notifiers/notifier.ts';
-import type { OutboxItem } from './outbox-item.ts';
 
 /** Retry policy. Defaults follow PagerDuty's advice (back off to minutes) and the 24 h give-up horizon. */
 export interface RetryPolicy {

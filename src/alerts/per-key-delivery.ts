@@ -1,5 +1,5 @@
-import type { Delivery, Signal } from './alert.ts';
-import { DeliveryError } from './delivery-error.ts';
+import type { Delivery, Signal } from '../domain/alert.ts';
+import { DeliveryError } from '../domain/delivery-error.ts';
 
 /**
  * The one alert (or notice) of a per-key delivery (pagers get one delivery per alert, and never a report).

@@ -1,9 +1,9 @@
 import nodeCron from 'node-cron';
+import { newOutboxItem, type OutboxItem } from '../domain/outbox-item.ts';
+import type { Report } from '../domain/report.ts';
 import type { Logger } from '../log.ts';
-import type { Report } from '../reports/report.ts';
 import type { CronLike, CronTaskLike } from '../scheduler/scan-scheduler.ts';
 import type { Outbox } from './outbox.ts';
-import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
 
 export interface ReportScheduleOptions {
   readonly reports: readonly { readonly schedule: string; readonly to: readonly string[] }[];

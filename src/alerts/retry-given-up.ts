@@ -1,4 +1,4 @@
-import type { OutboxItem } from './outbox-item.ts';
+import type { OutboxItem } from '../domain/outbox-item.ts';
 
 /** What stands now, as far as re-sending a given-up page is concerned. */
 export interface StandingNow {

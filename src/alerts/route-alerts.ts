@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type DeliveryAction, noticeKinds, payloadOf, type Signal } from './alert.ts';
-import { isMuted, type Mute } from './mutes.ts';
+import { type DeliveryAction, noticeKinds, payloadOf, type Signal } from '../domain/alert.ts';
+import type { Mute } from '../domain/mute.ts';
+import { newOutboxItem, type OutboxItem } from '../domain/outbox-item.ts';
+import { isMuted } from './mutes.ts';
 import type { Notifier } from './notifiers/notifier.ts';
-import { newOutboxItem, type OutboxItem } from './outbox-item.ts';
 import { type Route, routeMatches } from './route.ts';
 
 export interface RoutingContext {

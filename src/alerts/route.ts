@@ -1,6 +1,6 @@
+import type { AlertKind, Signal } from '../domain/alert.ts';
 import type { Labels } from '../domain/inventory.ts';
 import type { Severity } from '../domain/zone.ts';
-import type { AlertKind, Signal } from './alert.ts';
 
 /** Which alerts a route takes. Every field given must match; a field left out matches everything. */
 export interface RouteMatch {

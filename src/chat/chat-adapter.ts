@@ -1,12 +1,4 @@
-import type { Message } from '../render/message.ts';
-
-/** Posts a message to a channel. Errors are {@link DeliveryError}s, so the alert outbox can retry them. */
-export interface ChannelPoster {
-  /** The chat platform's name in the registry (`slack`): channel destinations of that type post through it. */
-  readonly platform: string;
-  /** Resolves once the platform accepted the message; throws DeliveryError (retryable for 429, 5xx, network). */
-  post(channel: string, message: Message): Promise<void>;
-}
+import type { ChannelPoster } from '../domain/channel-poster.ts';
 
 /**
  * One chat platform: answers `/rbl` through the shared command runtime and posts to channels.

@@ -1,4 +1,4 @@
-import type { Secret } from '../config/secret.ts';
+import type { Secret } from '../domain/secret.ts';
 import type { ChangePolicy } from './permissions.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CommandDefinition, CommandServices } from '../command-api/command.ts';
-import type { Secret } from '../config/secret.ts';
+import type { Secret } from '../domain/secret.ts';
 import type { Logger } from '../log.ts';
 import type { ChatAdapter } from './chat-adapter.ts';
 import type { CommandRuntime } from './command-runtime.ts';

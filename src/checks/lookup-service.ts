@@ -1,6 +1,6 @@
-import type { LookupService } from '../command-api/command.ts';
 import type { DnsResolver } from '../dns/dns-resolver.ts';
 import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
+import type { LookupService } from '../domain/lookup-service.ts';
 import type { Target } from '../domain/target.ts';
 import { zoneAccepts } from '../domain/target.ts';
 import type { Zone } from '../domain/zone.ts';

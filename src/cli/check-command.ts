@@ -13,7 +13,7 @@ import {
   type ZoneProbe,
 } from '../checks/run-check.ts';
 import { formatResolverAddress } from '../dns/resolver-address.ts';
-import type { CheckResult, ResolverHealth, ZoneHealthReport } from '../domain/check-result.ts';
+import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
 import { type Target, targetKindNames, zoneAccepts } from '../domain/target.ts';
 import type { Severity } from '../domain/zone.ts';
 import { ErrorCode, UserError } from '../errors.ts';
@@ -22,6 +22,7 @@ import { type EngineFlags, setUpEngine } from './engine-options.ts';
 import { type CliIo, ExitCode } from './io.ts';
 import { createProgress } from './progress.ts';
 import { readTargetLines } from './read-lines.ts';
+import type { CheckSummary } from './render-check.ts';
 import { printable, renderCheckTable } from './render-check.ts';
 import { colourWanted, makeStyle } from './style.ts';
 
@@ -34,22 +35,6 @@ export interface CheckFlags extends EngineFlags {
 
 /** Runs with at most this many lookups keep every result and print them sorted; larger runs stream. */
 const sortedJsonLimit = 20_000;
-
-export interface CheckSummary {
-  targets: number;
-  zones: number;
-  lookups: number;
-  listed: number;
-  clean: number;
-  unknown: number;
-  listedTargets: number;
-  unknownByReason: Record<string, number>;
-  unhealthyZones: number;
-  durationMs: number;
-  resolvers: string[];
-  /** The resolver verdict of this run's probe (`ok` with no detail when nothing needed probing). */
-  resolver: ResolverHealth;
-}
 
 /** Parse every input before anything is queried; all bad inputs are reported together. */
 export async function collectInputs(

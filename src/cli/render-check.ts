@@ -1,6 +1,27 @@
-import { type CheckResult, formatCodes, type ZoneHealthReport } from '../domain/check-result.ts';
-import type { CheckSummary } from './check-command.ts';
+import {
+  type CheckResult,
+  formatCodes,
+  type ResolverHealth,
+  type ZoneHealthReport,
+} from '../domain/check-result.ts';
 import type { Style } from './style.ts';
+
+/** The counts of one `check` run, for the summary line and the `summary` of `--json`. */
+export interface CheckSummary {
+  targets: number;
+  zones: number;
+  lookups: number;
+  listed: number;
+  clean: number;
+  unknown: number;
+  listedTargets: number;
+  unknownByReason: Record<string, number>;
+  unhealthyZones: number;
+  durationMs: number;
+  resolvers: string[];
+  /** The resolver verdict of this run's probe (`ok` with no detail when nothing needed probing). */
+  resolver: ResolverHealth;
+}
 
 export interface CheckTableInput {
   /** Listed, unknown and clean-with-codes results, in target then zone order. */

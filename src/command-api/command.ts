@@ -1,11 +1,11 @@
-import type { MuteStore } from '../alerts/mutes.ts';
-import type { CheckResult, ResolverHealth, ZoneHealthReport } from '../domain/check-result.ts';
-import type { Target } from '../domain/target.ts';
+import type { ZoneHealthReport } from '../domain/check-result.ts';
+import type { LookupService } from '../domain/lookup-service.ts';
+import type { Message } from '../domain/message.ts';
+import type { MuteStore } from '../domain/mute.ts';
+import type { ScanStarter } from '../domain/scan-run.ts';
 import type { Zone } from '../domain/zone.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Message } from '../render/message.ts';
-import type { ScanScheduler } from '../scheduler/scan-scheduler.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
 
 /**
@@ -49,17 +49,6 @@ export interface CommandUser {
 /** A platform-neutral answer; adapters render it as Block Kit, an embed or plain text. */
 export type Reply = Message;
 
-/** Looks targets up now (the lookup engine behind a port). */
-export interface LookupService {
-  /**
-   * Every (target, zone) result for the zones that take the targets (none when no zone does), those zones'
-   * health, and the resolver's: when it is not `ok` every result is `unknown` and nothing was looked up.
-   */
-  check(
-    targets: readonly Target[],
-  ): Promise<{ results: CheckResult[]; zones: ZoneHealthReport[]; resolver: ResolverHealth }>;
-}
-
 /** Reads and inventory writes the commands need from the store; nothing else. */
 export type CommandStore = Pick<
   ListingRepository,
@@ -90,7 +79,7 @@ export interface CommandServices {
   readonly store: CommandStore;
   readonly zones: ZoneService;
   readonly mutes: MuteStore;
-  readonly scans?: Pick<ScanScheduler, 'runNow'>;
+  readonly scans?: ScanStarter;
   /** Wall clock, injectable for tests. */
   readonly clock: () => Date;
 }

@@ -5,9 +5,9 @@
  */
 import { formatCodes } from '../domain/check-result.ts';
 import type { ListingState } from '../domain/listing.ts';
+import { cleanText, type MessageLink } from '../domain/message.ts';
 import type { Zone } from '../domain/zone.ts';
 import { MAX_LINKS } from '../render/format-text.ts';
-import { cleanText, type MessageLink } from '../render/message.ts';
 import { renderDelist } from '../zones/catalog.ts';
 import type { CommandUser } from './command.ts';
 

@@ -1,10 +1,10 @@
-import type { Mute } from '../alerts/mutes.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
+import { cleanText } from '../domain/message.ts';
+import type { Mute } from '../domain/mute.ts';
 import type { Zone } from '../domain/zone.ts';
 import { isUserError } from '../errors.ts';
 import { canonicalTarget, checkOverlap, relateTargets } from '../inventory/inventory.ts';
 import { quoteInput } from '../inventory/parse-target.ts';
-import { cleanText } from '../render/message.ts';
 import { normalizeZoneName } from '../zones/zone-file-schema.ts';
 import type { CommandSyntax } from './command.ts';
 import type { Resolved } from './resolve-targets.ts';

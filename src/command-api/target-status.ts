@@ -1,9 +1,9 @@
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent, ListingState } from '../domain/listing.ts';
+import { cleanText } from '../domain/message.ts';
 import { compareTargets } from '../domain/target.ts';
 import { isUserError } from '../errors.ts';
 import { canonicalTarget, coverTarget, type TargetCoverage, targetFilter } from '../inventory/inventory.ts';
-import { cleanText } from '../render/message.ts';
 import type { EventQuery, ListingRepository } from '../store/listing-repository.ts';
 import type { Resolved } from './resolve-targets.ts';
 

@@ -48,11 +48,11 @@ import { type ChatConfig, chatPlatforms } from '../chat/platforms.ts';
 import type { ResolverAddress } from '../dns/resolver-address.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingPolicy } from '../domain/listing.ts';
+import type { Secret } from '../domain/secret.ts';
 import { type StoreBackend, storeBackends } from '../store/open-store.ts';
 import { expandConfig, makeRedactor, readConfigFile } from './config-file.ts';
 import { type FileSchemaPlugins, fileSchema } from './file-schema.ts';
 import { ConfigIssues } from './issues.ts';
-import type { Secret } from './secret.ts';
 import type { SectionContext } from './section.ts';
 import { resolveChat } from './sections/chat.ts';
 import {

@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import type { ResolverAddress } from '../dns/resolver-address.ts';
+import type { Secret } from '../domain/secret.ts';
 import { expandConfig, makeRedactor, readConfigFile } from './config-file.ts';
 import { ConfigIssues } from './issues.ts';
-import type { Secret } from './secret.ts';
 import type { SectionContext } from './section.ts';
 import { type DnsConfig, dnsAllowedKeys, dnsKeys, readDnsEnv, resolveDns } from './sections/dns.ts';
 import { readZonesEnv, resolveZones, type ZonesConfig, zonesKeys } from './sections/zones.ts';

@@ -4,7 +4,7 @@
  */
 import cron from 'node-cron';
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../domain/duration.ts';
 
 /** The message for a wrong type: "is required" when absent, otherwise what was expected. */
 export function expected(what: string): (issue: { input?: unknown }) => string {

@@ -55,3 +55,11 @@ export function startedRun(id: string, startedAt: string): ScanRun {
     events: 0,
   };
 }
+
+/** What asking for a scan now did: started one (resolved once it finished), found one running, or was stopped. */
+export type RunNowOutcome = 'started' | 'busy' | 'stopped';
+
+/** Starts a scan on request (a chat command, the CLI): the part of the scheduler commands may use. */
+export interface ScanStarter {
+  runNow(requestedBy?: string): Promise<RunNowOutcome>;
+}

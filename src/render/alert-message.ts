@@ -1,6 +1,6 @@
-import { type Delivery, evidenceOf, type Signal } from '../alerts/alert.ts';
+import { type Delivery, evidenceOf, type Signal } from '../domain/alert.ts';
 import type { Labels } from '../domain/inventory.ts';
-import { cleanText, type Message, type MessageLink, type Tone } from './message.ts';
+import { cleanText, type Message, type MessageLink, type Tone } from '../domain/message.ts';
 
 /** Items listed one per line in a grouped message; the rest are counted, so a mass event stays one readable post. */
 export const MAX_GROUP_LINES = 25;

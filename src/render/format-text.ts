@@ -3,8 +3,9 @@
  * long lists, the last scan and the degraded zones in one line each. Untrusted text goes through
  * {@link cleanText}.
  */
+
+import { cleanText } from '../domain/message.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
-import { cleanText } from './message.ts';
 
 /** Most lines a reply carries before "... and N more": keeps a reply inside Slack's and Discord's block limits. */
 export const MAX_LINES = 25;

@@ -4,8 +4,8 @@
  * a test checks the list against that folder. The chat message (`render-message.ts`) is not a format: it renders to
  * the platform-neutral message model, which the chat renderers then turn into Block Kit or embeds.
  */
+import type { Report } from '../domain/report.ts';
 import { defineRegistry } from '../registry.ts';
-import type { Report } from './report.ts';
 
 export interface ReportFormat {
   /** How a user asks for it (`md`, `csv`); unique. */

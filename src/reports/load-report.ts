@@ -1,8 +1,9 @@
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingState } from '../domain/listing.ts';
+import type { Report, ReportMute } from '../domain/report.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
 import type { Zone } from '../domain/zone.ts';
-import { buildReport, type Report, type ReportInput, type ReportMute } from './report.ts';
+import { buildReport, type ReportInput } from './report.ts';
 
 /** The read ports a report is built from (a subset of what commands get). */
 export interface ReportSources {

@@ -1,3 +1,5 @@
+import { cleanText, type Message, type MessageLink } from '../domain/message.ts';
+import type { Report, ReportListing } from '../domain/report.ts';
 import type { Severity } from '../domain/zone.ts';
 import {
   capLines,
@@ -7,8 +9,6 @@ import {
   formatTime,
   MAX_LINKS,
 } from '../render/format-text.ts';
-import { cleanText, type Message, type MessageLink } from '../render/message.ts';
-import type { Report, ReportListing } from './report.ts';
 
 /** Targets listed in a report message; the rest are counted. */
 const MAX_TARGET_LINES = 15;

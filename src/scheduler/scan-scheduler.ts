@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import nodeCron from 'node-cron';
+import type { RunNowOutcome } from '../domain/scan-run.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 
 /** Why a scan runs: the cron schedule, or someone asking (chat command, CLI, test). */
@@ -10,7 +11,6 @@ export interface ScanTrigger {
 }
 
 /** What `runNow` did. */
-export type RunNowOutcome = 'started' | 'busy' | 'stopped';
 
 export interface ScanScheduler {
   /** Starts the cron task. Calling it while started does nothing; calling it after `stop()` starts again. */

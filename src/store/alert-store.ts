@@ -1,5 +1,5 @@
-import type { MuteStore } from '../alerts/mutes.ts';
-import type { OutboxItem } from '../alerts/outbox-item.ts';
+import type { MuteStore } from '../domain/mute.ts';
+import type { OutboxItem } from '../domain/outbox-item.ts';
 
 /**
  * The alerting side of the store: the outbox (routed alerts not yet delivered, and those given up on), mutes, and

@@ -18,8 +18,8 @@
  */
 
 import { z } from 'zod';
-import type { Mute } from '../alerts/mutes.ts';
-import type { OutboxItem } from '../alerts/outbox-item.ts';
+import type { Mute } from '../domain/mute.ts';
+import type { OutboxItem } from '../domain/outbox-item.ts';
 import type { AlertStore } from './alert-store.ts';
 import { readOutboxItem } from './stored-outbox-item.ts';
 import { readChecked } from './stored-values.ts';

@@ -4,9 +4,9 @@
  * carry a tagged `payload`. Users' stores hold the old shape (pending deliveries, items given up on), so it is
  * migrated as it is read; the next write of the item stores the new shape.
  */
-import type { OutboxPayload } from '../alerts/alert.ts';
-import type { OutboxItem } from '../alerts/outbox-item.ts';
-import type { Message } from '../render/message.ts';
+import type { OutboxPayload } from '../domain/alert.ts';
+import type { Message } from '../domain/message.ts';
+import type { OutboxItem } from '../domain/outbox-item.ts';
 import { corruptValue } from './stored-values.ts';
 
 /**

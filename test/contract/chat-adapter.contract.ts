@@ -3,12 +3,13 @@
  * each driving the real client library against its local fake. The expectations are written once: the same
  * handler must give the same outcome on every platform.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import type { ChangePolicy } from '../../src/chat/permissions.ts';
-import type { LookupService } from '../../src/command-api/command.ts';
 import { buildCommandRegistry } from '../../src/command-api/command.ts';
 import type { CheckResult } from '../../src/domain/check-result.ts';
+import type { LookupService } from '../../src/domain/lookup-service.ts';
 import { type CommandHarness, createCommandHarness } from '../helpers/command-harness.ts';
 import type { ChatHarness, HarnessUser } from '../helpers/slack-harness.ts';
 

@@ -3,9 +3,10 @@
  * processes that run it against a real file or server (see store-child.ts): each writer adds its own targets and
  * mutes, all at once, while a scanner commits scans; afterwards every record must be there exactly once.
  */
-import type { Mute } from '../../src/alerts/mutes.ts';
+
 import type { InventoryEntry } from '../../src/domain/inventory.ts';
 import { listingKey } from '../../src/domain/listing.ts';
+import type { Mute } from '../../src/domain/mute.ts';
 import { startedRun } from '../../src/domain/scan-run.ts';
 import type { ListingRepository } from '../../src/store/listing-repository.ts';
 

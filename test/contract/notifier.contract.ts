@@ -6,9 +6,9 @@
  * next attempt, and nothing a receiver echoes back may carry a credential into the logs.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AlertKind, alertKinds, type Delivery } from '../../src/alerts/alert.ts';
-import { DeliveryError } from '../../src/alerts/delivery-error.ts';
 import type { Notifier } from '../../src/alerts/notifiers/notifier.ts';
+import { type AlertKind, alertKinds, type Delivery } from '../../src/domain/alert.ts';
+import { DeliveryError } from '../../src/domain/delivery-error.ts';
 import {
   alertOfKind,
   groupedDelivery,

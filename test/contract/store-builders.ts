@@ -2,9 +2,10 @@
  * Builders shared by the store contract suites: runs, commits, states and events at fixed times (minutes past
  * T0), and helpers that read everything a caller can observe.
  */
-import type { OutboxItem } from '../../src/alerts/outbox-item.ts';
+
 import type { InventoryEntry } from '../../src/domain/inventory.ts';
 import type { ListingEvent, ListingState } from '../../src/domain/listing.ts';
+import type { OutboxItem } from '../../src/domain/outbox-item.ts';
 import { type ScanRun, startedRun } from '../../src/domain/scan-run.ts';
 import { AppError } from '../../src/errors.ts';
 import type { ListingRepository, ScanCommit } from '../../src/store/listing-repository.ts';

@@ -6,12 +6,12 @@ import {
   type CommandServices,
   type CommandUser,
   chatSyntax,
-  type LookupService,
   type Reply,
 } from '../../src/command-api/command.ts';
 import { createZoneService } from '../../src/command-api/zone-service.ts';
 import type { ZoneHealthReport } from '../../src/domain/check-result.ts';
 import { type ListingEvent, type ListingState, listingKey } from '../../src/domain/listing.ts';
+import type { LookupService } from '../../src/domain/lookup-service.ts';
 import { type ScanRun, startedRun } from '../../src/domain/scan-run.ts';
 import type { Zone } from '../../src/domain/zone.ts';
 import type { ListingRepository } from '../../src/store/listing-repository.ts';

@@ -11,7 +11,7 @@ import { createDiscordAdapter, type DiscordInvocation } from '../../src/chat/dis
 import { type ChangePolicy, defaultChangePolicy } from '../../src/chat/permissions.ts';
 import { createRateLimiter, type RateLimiter } from '../../src/chat/rate-limit.ts';
 import type { CommandDefinition, CommandServices } from '../../src/command-api/command.ts';
-import { Secret } from '../../src/config/secret.ts';
+import { Secret } from '../../src/domain/secret.ts';
 import {
   type FakeDiscord,
   type FakeUser,

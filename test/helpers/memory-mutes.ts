@@ -1,4 +1,4 @@
-import type { Mute, MuteStore } from '../../src/alerts/mutes.ts';
+import type { Mute, MuteStore } from '../../src/domain/mute.ts';
 
 /** A MuteStore in memory, following the port's rules: expired mutes are ignored on read, dropped on write. */
 export class MemoryMuteStore implements MuteStore {

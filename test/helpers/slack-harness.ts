@@ -17,7 +17,7 @@ import {
   type SlackSocketModeOptions,
 } from '../../src/chat/slack/slack-adapter.ts';
 import type { CommandDefinition, CommandServices } from '../../src/command-api/command.ts';
-import { Secret } from '../../src/config/secret.ts';
+import { Secret } from '../../src/domain/secret.ts';
 import {
   FAKE_APP_TOKEN,
   FAKE_BOT_TOKEN,

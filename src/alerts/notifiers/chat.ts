@@ -2,13 +2,14 @@
  * What Slack and Discord channel destinations share (`slack.ts`, `discord.ts`): the channel id in the config, and a
  * notifier that renders the delivery and hands it to the platform's connection.
  */
+
 import { z } from 'zod';
-import type { ChannelPoster } from '../../chat/chat-adapter.ts';
+import type { Delivery } from '../../domain/alert.ts';
+import type { ChannelPoster } from '../../domain/channel-poster.ts';
+import type { Message } from '../../domain/message.ts';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { renderAlertMessage } from '../../render/alert-message.ts';
-import type { Message } from '../../render/message.ts';
 import { renderReportMessage } from '../../reports/render-message.ts';
-import type { Delivery } from '../alert.ts';
 import { type DestinationBase, type Notifier, type NotifierDefinition, notifierOf } from './notifier.ts';
 
 export interface ChatDestination extends DestinationBase {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { ChannelPoster } from '../../chat/chat-adapter.ts';
-import type { Secret } from '../../config/secret.ts';
-import type { Delivery } from '../alert.ts';
+import type { Delivery } from '../../domain/alert.ts';
+import type { ChannelPoster } from '../../domain/channel-poster.ts';
+import type { Secret } from '../../domain/secret.ts';
 import type { HttpNotifierDeps } from '../http-post.ts';
 
 /**

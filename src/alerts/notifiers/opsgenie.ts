@@ -7,11 +7,11 @@
  * @see https://docs.opsgenie.com/docs/alert-api
  */
 import { z } from 'zod';
-import type { Secret } from '../../config/secret.ts';
+import { alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../../domain/alert.ts';
+import { cleanText, toPlainText } from '../../domain/message.ts';
+import type { Secret } from '../../domain/secret.ts';
 import type { Severity } from '../../domain/zone.ts';
 import { alertSummary, isHttpsUrl, isTestDelivery, renderAlertMessage } from '../../render/alert-message.ts';
-import { cleanText, toPlainText } from '../../render/message.ts';
-import { alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../alert.ts';
 import { httpDestinationSchema, secretField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';

@@ -3,12 +3,13 @@
  * dedup key, so a listing is one incident however often it is re-sent.
  * @see https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
  */
-import type { Secret } from '../../config/secret.ts';
+
+import { type Alert, alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../../domain/alert.ts';
 import type { Labels } from '../../domain/inventory.ts';
+import { cleanText } from '../../domain/message.ts';
+import type { Secret } from '../../domain/secret.ts';
 import type { Severity } from '../../domain/zone.ts';
 import { alertSummary, isHttpsUrl, isTestDelivery } from '../../render/alert-message.ts';
-import { cleanText } from '../../render/message.ts';
-import { type Alert, alertFieldsOf, type Delivery, evidenceOf, type Signal } from '../alert.ts';
 import { httpDestinationSchema, secretField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { dedupKeyOf, singleAlert } from '../per-key-delivery.ts';

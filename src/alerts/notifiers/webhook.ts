@@ -7,10 +7,8 @@
  * Receivers must verify against the raw request bytes (not re-serialised JSON) with {@link verifyWebhookSignature},
  * and must treat alert text (TXT records especially) as untrusted input.
  */
+
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Secret } from '../../config/secret.ts';
-import type { Message } from '../../render/message.ts';
-import type { Report } from '../../reports/report.ts';
 import {
   type Alert,
   type AlertKind,
@@ -19,8 +17,11 @@ import {
   isNotice,
   type Notice,
   type ReportPayload,
-} from '../alert.ts';
-import { DeliveryError } from '../delivery-error.ts';
+} from '../../domain/alert.ts';
+import { DeliveryError } from '../../domain/delivery-error.ts';
+import type { Message } from '../../domain/message.ts';
+import type { Report } from '../../domain/report.ts';
+import type { Secret } from '../../domain/secret.ts';
 import { httpDestinationSchema, secretField, urlField } from '../destination-fields.ts';
 import { type HttpNotifierDeps, postJson } from '../http-post.ts';
 import { type DestinationBase, type Notifier, type NotifierDefinition, notifierOf } from './notifier.ts';

@@ -14,7 +14,6 @@ import {
   REST,
   Routes,
 } from 'discord.js';
-import { DeliveryError } from '../../alerts/delivery-error.ts';
 import type {
   ArgValue,
   CommandDefinition,
@@ -23,9 +22,10 @@ import type {
   CommandUser,
   ZoneService,
 } from '../../command-api/command.ts';
+import { DeliveryError } from '../../domain/delivery-error.ts';
+import type { Message } from '../../domain/message.ts';
 import { AppError, ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { Message } from '../../render/message.ts';
 import type { ChatAdapter } from '../chat-adapter.ts';
 import type { DiscordConfig } from '../chat-config.ts';
 import type { CommandRuntime, Invocation } from '../command-runtime.ts';

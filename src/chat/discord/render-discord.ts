@@ -6,7 +6,7 @@ import {
   ComponentType,
   MessageFlags,
 } from 'discord.js';
-import type { Message, MessageLink, Tone } from '../../render/message.ts';
+import type { Message, MessageLink, Tone } from '../../domain/message.ts';
 
 /**
  * Discord's embed limits, in UTF-16 code units (a safe upper bound for Discord's character count).

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { Message, MessageLink, Tone } from '../../render/message.ts';
+import type { Message, MessageLink, Tone } from '../../domain/message.ts';
 
 /**
  * Block Kit rendering of the platform-neutral {@link Message}.

@@ -10,11 +10,11 @@ import {
   SocketModeReceiver,
   webApi,
 } from '@slack/bolt';
-import { DeliveryError } from '../../alerts/delivery-error.ts';
 import type { CommandDefinition, CommandUser } from '../../command-api/command.ts';
+import { DeliveryError } from '../../domain/delivery-error.ts';
+import type { Message } from '../../domain/message.ts';
 import { AppError, ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { Message } from '../../render/message.ts';
 import type { ChatAdapter } from '../chat-adapter.ts';
 import type { SlackConfig } from '../chat-config.ts';
 import type { CommandRuntime } from '../command-runtime.ts';

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { ChatPlatformDefinition } from '../../chat/chat-platform.ts';
 import { type ChatConfig, type ChatPlatformConfigs, chatPlatforms } from '../../chat/platforms.ts';
 import { defaultLookupLimit } from '../../chat/rate-limit.ts';
+import { Secret } from '../../domain/secret.ts';
 import { durationField, nonEmpty } from '../fields.ts';
-import { Secret } from '../secret.ts';
 import type { SectionContext } from '../section.ts';
 
 const lookupLimitShape = {

@@ -11,8 +11,8 @@ import { type DestinationConfig, notifierFor, notifiers } from '../../alerts/not
 import { defaultRetryPolicy, type RetryPolicy } from '../../alerts/outbox.ts';
 import type { ChatPlatformDefinition } from '../../chat/chat-platform.ts';
 import { type ChatConfig, chatPlatforms, platformSettings } from '../../chat/platforms.ts';
+import { Secret } from '../../domain/secret.ts';
 import { durationField } from '../fields.ts';
-import { Secret } from '../secret.ts';
 import type { SectionContext } from '../section.ts';
 
 /** How alerts are delivered (`alerts:`). */

@@ -1,6 +1,6 @@
 /** `history:`: how long runs and events are kept (`keep: 400d`; every one, by default). */
 import { z } from 'zod';
-import { parseDuration } from '../duration.ts';
+import { parseDuration } from '../../domain/duration.ts';
 import { expected } from '../fields.ts';
 
 /** Shortest `history.keep`: less would prune the listings a delisting is about to be paired with. */

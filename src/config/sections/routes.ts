@@ -1,7 +1,7 @@
 /** `routes:`: which alerts go to which destinations (every matching route adds its destinations). */
 import { z } from 'zod';
-import { type AlertKind, alertKinds } from '../../alerts/alert.ts';
 import type { Route } from '../../alerts/route.ts';
+import { type AlertKind, alertKinds } from '../../domain/alert.ts';
 import { normalizeZoneName } from '../../zones/zone-file-schema.ts';
 import type { ZoneSpec } from '../../zones/zone-spec.ts';
 import { oneOrMany } from '../fields.ts';

@@ -5,15 +5,15 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from '../../domain/duration.ts';
+import { Secret } from '../../domain/secret.ts';
 import { UserError } from '../../errors.ts';
 import { builtinZones } from '../../zones/builtin-zones.ts';
 import { loadZoneFile } from '../../zones/load-zone-file.ts';
 import { normalizeZoneName } from '../../zones/zone-file-schema.ts';
 import type { ZoneSpec } from '../../zones/zone-spec.ts';
-import { parseDuration } from '../duration.ts';
 import { type EnvVariable, readVariable } from '../environment.ts';
 import { expected } from '../fields.ts';
-import { Secret } from '../secret.ts';
 import type { SectionContext } from '../section.ts';
 
 /** The zone specs to build the catalog from (with the DQS key, at start), and where they came from. */

@@ -10,7 +10,7 @@ import type { Notifier } from '../../../src/alerts/notifiers/notifier.ts';
 import { createOpsgenieNotifier } from '../../../src/alerts/notifiers/opsgenie.ts';
 import { createPagerDutyNotifier } from '../../../src/alerts/notifiers/pagerduty.ts';
 import { createWebhookNotifier, verifyWebhookSignature } from '../../../src/alerts/notifiers/webhook.ts';
-import { Secret } from '../../../src/config/secret.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import { describeNotifier, type NotifierFixture } from '../../contract/notifier.contract.ts';
 import {
   delistedAlert,

@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Alert } from '../../../src/alerts/alert.ts';
 import { type Alerting, createAlerting } from '../../../src/alerts/alerting.ts';
 import {
   createNotifiers,
@@ -24,7 +23,8 @@ import {
 import { verifyWebhookSignature } from '../../../src/alerts/notifiers/webhook.ts';
 import type { PassResult, RetryPolicy } from '../../../src/alerts/outbox.ts';
 import type { Route } from '../../../src/alerts/route.ts';
-import { Secret } from '../../../src/config/secret.ts';
+import type { Alert } from '../../../src/domain/alert.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import type { ListingRepository } from '../../../src/store/listing-repository.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import { delistedAlert, listedAlert, RUN_ID, rangeListings } from '../../fixtures/alerts.ts';

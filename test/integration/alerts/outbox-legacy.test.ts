@@ -3,18 +3,19 @@
  * with empty evidence, or a scheduled report already rendered as a chat message. Users upgrade with such items
  * pending or given up on, so they must still be read, listed and delivered exactly as they were queued.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../../src/alerts/alert.ts';
 import { createNotifiers } from '../../../src/alerts/notifiers/registry.ts';
 import { createOutbox } from '../../../src/alerts/outbox.ts';
-import type { OutboxItem } from '../../../src/alerts/outbox-item.ts';
-import type { ChannelPoster } from '../../../src/chat/chat-adapter.ts';
-import { Secret } from '../../../src/config/secret.ts';
-import type { Message } from '../../../src/render/message.ts';
+import type { Delivery } from '../../../src/domain/alert.ts';
+import type { ChannelPoster } from '../../../src/domain/channel-poster.ts';
+import type { Message } from '../../../src/domain/message.ts';
+import type { OutboxItem } from '../../../src/domain/outbox-item.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import { type FakeReceiver, startFakeWebhook } from '../../helpers/fake-alert-receivers.ts';
 import { createMemoryLog } from '../../helpers/memory-log.ts';

@@ -1,14 +1,14 @@
 import { Agent } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Delivery } from '../../../src/alerts/alert.ts';
 import { type Alerting, createAlerting } from '../../../src/alerts/alerting.ts';
 import { createNotifiers } from '../../../src/alerts/notifiers/registry.ts';
-import type { ChannelPoster } from '../../../src/chat/chat-adapter.ts';
-import { Secret } from '../../../src/config/secret.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
+import type { Delivery } from '../../../src/domain/alert.ts';
+import type { ChannelPoster } from '../../../src/domain/channel-poster.ts';
 import { defaultListingPolicy } from '../../../src/domain/listing.ts';
+import { type Message, toPlainText } from '../../../src/domain/message.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import { makeEntry } from '../../../src/inventory/inventory.ts';
-import { type Message, toPlainText } from '../../../src/render/message.ts';
 import type { ListingRepository } from '../../../src/store/listing-repository.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import { runScan } from '../../../src/watch/run-scan.ts';

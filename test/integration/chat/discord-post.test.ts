@@ -3,13 +3,13 @@
  * alert outbox can act on. Posting needs no gateway session, so the adapter is never started here.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DeliveryError, isDeliveryError } from '../../../src/alerts/delivery-error.ts';
 import type { ChatAdapter } from '../../../src/chat/chat-adapter.ts';
 import { createDiscordAdapter } from '../../../src/chat/discord/discord-adapter.ts';
 import { defaultChangePolicy } from '../../../src/chat/permissions.ts';
 import { buildCommandRegistry, defineCommand } from '../../../src/command-api/command.ts';
-import { Secret } from '../../../src/config/secret.ts';
-import type { Message } from '../../../src/render/message.ts';
+import { type DeliveryError, isDeliveryError } from '../../../src/domain/delivery-error.ts';
+import type { Message } from '../../../src/domain/message.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import { type FakeDiscord, startFakeDiscord } from '../../helpers/fake-discord.ts';
 import { createMemoryLog } from '../../helpers/memory-log.ts';
 

@@ -11,7 +11,7 @@ import {
   type CommandDefinition,
   defineCommand,
 } from '../../../src/command-api/command.ts';
-import { Secret } from '../../../src/config/secret.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import {
   type FakeDiscord,
   type RecordedCall,

@@ -6,15 +6,15 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../../../commands/check.ts';
 import { watchCommand } from '../../../commands/watch.ts';
-import { isDeliveryError } from '../../../src/alerts/delivery-error.ts';
 import { createCommandRuntime } from '../../../src/chat/command-runtime.ts';
 import { defaultChangePolicy } from '../../../src/chat/permissions.ts';
 import { createRateLimiter } from '../../../src/chat/rate-limit.ts';
 import { createSlackAdapter, SLACK_EVENTS_PATH } from '../../../src/chat/slack/slack-adapter.ts';
 import { createLookupService } from '../../../src/checks/lookup-service.ts';
 import { buildCommandRegistry, defineCommand } from '../../../src/command-api/command.ts';
-import { Secret } from '../../../src/config/secret.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
+import { isDeliveryError } from '../../../src/domain/delivery-error.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import { type CommandHarness, createCommandHarness } from '../../helpers/command-harness.ts';
 import { type FakeDnsServer, serveZoneData, startFakeDnsServer } from '../../helpers/fake-dns-server.ts';
 import {

@@ -11,8 +11,8 @@ import { createRateLimiter } from '../../../src/chat/rate-limit.ts';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/chat/slack/slack-adapter.ts';
 import { createLookupService } from '../../../src/checks/lookup-service.ts';
 import { buildCommandRegistry, defineCommand } from '../../../src/command-api/command.ts';
-import { Secret } from '../../../src/config/secret.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import { type CommandHarness, createCommandHarness } from '../../helpers/command-harness.ts';
 import { type FakeDnsServer, serveZoneData, startFakeDnsServer } from '../../helpers/fake-dns-server.ts';
 import {

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OutboxItem } from '../../../src/alerts/outbox-item.ts';
 import { listingKey } from '../../../src/domain/listing.ts';
+import type { OutboxItem } from '../../../src/domain/outbox-item.ts';
 import { startedRun } from '../../../src/domain/scan-run.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import {

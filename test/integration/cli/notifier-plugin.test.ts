@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Delivery } from '../../../src/alerts/alert.ts';
 import { secretField } from '../../../src/alerts/destination-fields.ts';
 import {
   type DestinationBase,
@@ -20,7 +19,8 @@ import {
 } from '../../../src/alerts/notifiers/notifier.ts';
 import { defineNotifiers, notifiers } from '../../../src/alerts/notifiers/registry.ts';
 import { runCli } from '../../../src/cli/program.ts';
-import type { Secret } from '../../../src/config/secret.ts';
+import type { Delivery } from '../../../src/domain/alert.ts';
+import type { Secret } from '../../../src/domain/secret.ts';
 
 interface PigeonDestination extends DestinationBase {
   readonly type: 'pigeon';

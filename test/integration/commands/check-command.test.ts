@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../../../commands/check.ts';
 import { createLookupService } from '../../../src/checks/lookup-service.ts';
-import type { LookupService } from '../../../src/command-api/command.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
+import type { LookupService } from '../../../src/domain/lookup-service.ts';
 import { type CommandHarness, type CommandRun, createCommandHarness } from '../../helpers/command-harness.ts';
 import { type FakeDnsServer, serveZoneData, startFakeDnsServer } from '../../helpers/fake-dns-server.ts';
 import { makeZone } from '../../helpers/zones.ts';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../../commands/report.ts';
+import { toPlainText } from '../../../src/domain/message.ts';
 import { makeEntry } from '../../../src/inventory/inventory.ts';
-import { toPlainText } from '../../../src/render/message.ts';
 import { renderReportMessage } from '../../../src/reports/render-message.ts';
 import { buildReport } from '../../../src/reports/report.ts';
 import {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScanCommand, scanCommand } from '../../../commands/scan.ts';
-import type { RunNowOutcome } from '../../../src/scheduler/scan-scheduler.ts';
+import type { RunNowOutcome } from '../../../src/domain/scan-run.ts';
 import {
   type CommandHarness,
   createCommandHarness,

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Alert, type Delivery, signalOf } from '../../../src/alerts/alert.ts';
 import { createAlerting } from '../../../src/alerts/alerting.ts';
-import { DeliveryError } from '../../../src/alerts/delivery-error.ts';
 import type { Notifier } from '../../../src/alerts/notifiers/notifier.ts';
+import { type Alert, type Delivery, signalOf } from '../../../src/domain/alert.ts';
+import { DeliveryError } from '../../../src/domain/delivery-error.ts';
 import { makeEntry } from '../../../src/inventory/inventory.ts';
 import type { ListingRepository } from '../../../src/store/listing-repository.ts';
 import { openStore } from '../../../src/store/open-store.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { OutboxItem } from '../../../src/alerts/outbox-item.ts';
 import { createReportScheduler } from '../../../src/alerts/report-schedule.ts';
+import type { OutboxItem } from '../../../src/domain/outbox-item.ts';
 import { scheduledReport } from '../../fixtures/alerts.ts';
 import { createMemoryLog } from '../../helpers/memory-log.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Alert, payloadOf } from '../../../src/alerts/alert.ts';
-import { newOutboxItem, type OutboxItem } from '../../../src/alerts/outbox-item.ts';
 import { type StandingNow, staleReason } from '../../../src/alerts/retry-given-up.ts';
 import { dedupKey } from '../../../src/alerts/route-alerts.ts';
+import { type Alert, payloadOf } from '../../../src/domain/alert.ts';
+import { newOutboxItem, type OutboxItem } from '../../../src/domain/outbox-item.ts';
 import {
   delistedAlert,
   listedAlert,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Alert, payloadId } from '../../../src/alerts/alert.ts';
 import type { Notifier } from '../../../src/alerts/notifiers/notifier.ts';
 import type { Route } from '../../../src/alerts/route.ts';
 import { routeAlerts } from '../../../src/alerts/route-alerts.ts';
+import { type Alert, payloadId } from '../../../src/domain/alert.ts';
 import { FIXED_NOW, listedAlert } from '../../fixtures/alerts.ts';
 
 const modes = new Map<string, Notifier['mode']>([

@@ -14,7 +14,7 @@ import {
   type CommandServices,
   defineCommand,
 } from '../../../src/command-api/command.ts';
-import { Secret } from '../../../src/config/secret.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import { createMemoryLog } from '../../helpers/memory-log.ts';
 
 const GUILD = '100000000000000001';

@@ -6,7 +6,7 @@ import {
   renderDiscordMessage,
   toneColours,
 } from '../../../src/chat/discord/render-discord.ts';
-import type { Message } from '../../../src/render/message.ts';
+import type { Message } from '../../../src/domain/message.ts';
 
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -6,7 +6,7 @@ import {
   SLACK_LIMITS,
   type SlackBlock,
 } from '../../../src/chat/slack/render-slack.ts';
-import type { Message } from '../../../src/render/message.ts';
+import type { Message } from '../../../src/domain/message.ts';
 
 function sectionTexts(blocks: readonly SlackBlock[]): string[] {
   return blocks

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AppConfig, checkCronExpression, loadConfig } from '../../../src/config/app-config.ts';
-import { Secret } from '../../../src/config/secret.ts';
 import { defaultListingPolicy } from '../../../src/domain/listing.ts';
+import { Secret } from '../../../src/domain/secret.ts';
 import { ErrorCode, UserError } from '../../../src/errors.ts';
 import { builtinZones } from '../../../src/zones/builtin-zones.ts';
 

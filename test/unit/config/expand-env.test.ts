@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` in plain strings is the config syntax under test.
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../../src/config/duration.ts';
 import { expandEnvReferences, formatExpansionProblem } from '../../../src/config/expand-env.ts';
 import { formatConfigPath } from '../../../src/config/format-path.ts';
+import { parseDuration } from '../../../src/domain/duration.ts';
 
 describe('expandEnvReferences', () => {
   it('expands string values at any depth and leaves keys and other scalars alone', () => {

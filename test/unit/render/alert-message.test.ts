@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { alertKinds } from '../../../src/alerts/alert.ts';
 import { renderDeliveryMessage } from '../../../src/alerts/notifiers/chat.ts';
+import { alertKinds } from '../../../src/domain/alert.ts';
+import { toPlainText } from '../../../src/domain/message.ts';
 import { alertSummary, renderAlertMessage } from '../../../src/render/alert-message.ts';
-import { toPlainText } from '../../../src/render/message.ts';
 import {
   alertOfKind,
   delistedAlert,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Mute } from '../../../src/alerts/mutes.ts';
+import type { Mute } from '../../../src/domain/mute.ts';
 import { startedRun } from '../../../src/domain/scan-run.ts';
 import { makeEntry } from '../../../src/inventory/inventory.ts';
 import { renderReportMessage } from '../../../src/reports/render-message.ts';

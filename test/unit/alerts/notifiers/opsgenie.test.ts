@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../../../src/alerts/alert.ts';
 import {
   buildAlertApiRequest,
   buildOpsgenieAlert,
   buildOpsgenieClose,
 } from '../../../../src/alerts/notifiers/opsgenie.ts';
+import type { Alert } from '../../../../src/domain/alert.ts';
 import type { Severity } from '../../../../src/domain/zone.ts';
 import {
   delistedAlert,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../../../src/alerts/alert.ts';
-import { DeliveryError } from '../../../../src/alerts/delivery-error.ts';
 import {
   buildPagerDutyEvent,
   type PagerDutyEvent,
   type PagerDutyTriggerEvent,
 } from '../../../../src/alerts/notifiers/pagerduty.ts';
+import type { Alert } from '../../../../src/domain/alert.ts';
+import { DeliveryError } from '../../../../src/domain/delivery-error.ts';
 import type { Severity } from '../../../../src/domain/zone.ts';
 import {
   deliveryFailedAlert,

@@ -7,7 +7,7 @@ import {
   destinationMode,
   notifiers,
 } from '../../../../src/alerts/notifiers/registry.ts';
-import { Secret } from '../../../../src/config/secret.ts';
+import { Secret } from '../../../../src/domain/secret.ts';
 
 /** Files in notifiers/ that are not a destination type: the port, the registry, what slack.ts and discord.ts share. */
 const SUPPORT_FILES = ['chat', 'notifier', 'registry'];

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryError } from '../../../../src/alerts/delivery-error.ts';
 import {
   buildWebhookPayload,
   signWebhook,
   verifyWebhookSignature,
 } from '../../../../src/alerts/notifiers/webhook.ts';
+import { DeliveryError } from '../../../../src/domain/delivery-error.ts';
 import {
   FIXED_NOW,
   groupedDelivery,

@@ -1,8 +1,8 @@
-import type { Labels } from '../domain/inventory.ts';
-import { type ListingEventKind, listingEventKinds } from '../domain/listing.ts';
-import type { Severity } from '../domain/zone.ts';
-import type { Message } from '../render/message.ts';
-import type { Report } from '../reports/report.ts';
+import type { Labels } from './inventory.ts';
+import { type ListingEventKind, listingEventKinds } from './listing.ts';
+import type { Message } from './message.ts';
+import type { Report } from './report.ts';
+import type { Severity } from './zone.ts';
 
 /**
  * A stored listing event as routing and notifiers see it: a listing or delisting, a zone or the resolver going bad
