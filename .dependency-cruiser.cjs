@@ -1,6 +1,7 @@
 /**
  * The import directions of src/ and commands/, checked by `npm test` (`npm run lint:imports`). Lower layers never
- * import higher ones; only the composition root (src/main.ts), src/app and src/cli construct adapters.
+ * import higher ones; only the composition root (src/app/runtime.ts), the rest of src/app and src/cli construct
+ * adapters.
  *
  *   domain, errors.ts, registry.ts, log.ts       the vocabulary: imports nothing of ours (log only pino)
  *   dns, zones, inventory                        lookups, the catalog, targets    -> domain
@@ -9,7 +10,7 @@
  *   checks, alerts, watch, scheduler, http        the engine, routing and delivery -> the above, store ports only
  *   command-api, commands                         what chat and the CLI run        -> domain, render, reports
  *   chat                                          Slack and Discord adapters       -> command-api, render
- *   config, main.ts, app, cli                     edges: read config, build, run   -> anything
+ *   config, app, cli                              edges: read config, build, run   -> anything
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const vocabulary = '^src/(domain/|errors\\.ts$|registry\\.ts$|log\\.ts$)';

@@ -9,9 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatIpv4 } from '../src/domain/ip-text.ts';
 import { startedRun } from '../src/domain/scan-run.ts';
 import { makeEntry } from '../src/inventory/inventory.ts';
-import { formatIpv4 } from '../src/inventory/parse-target.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { syncConfigInventory } from '../src/watch/sync-inventory.ts';
 

@@ -17,8 +17,9 @@ import { probeZones, streamChecks } from '../src/checks/run-check.ts';
 import { engineDefaults } from '../src/cli/engine-options.ts';
 import { buildQueryName } from '../src/dns/query-name.ts';
 import { UdpResolver } from '../src/dns/udp-resolver.ts';
+import { formatIpv4 } from '../src/domain/ip-text.ts';
 import type { Zone } from '../src/domain/zone.ts';
-import { expandCidr, formatIpv4 } from '../src/inventory/parse-target.ts';
+import { expandCidr } from '../src/inventory/parse-target.ts';
 import { type RbldnsdZone, startRbldnsd } from '../test/helpers/rbldnsd.ts';
 
 const { values } = parseArgs({

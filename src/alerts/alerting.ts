@@ -1,4 +1,5 @@
 import { type Alert, type Notice, payloadOf, type Signal, signalOf } from '../domain/alert.ts';
+import type { EventPublisher } from '../domain/event-publisher.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent } from '../domain/listing.ts';
 import { newOutboxItem, type OutboxItem } from '../domain/outbox-item.ts';
@@ -6,7 +7,6 @@ import type { ScanRun } from '../domain/scan-run.ts';
 import { entryHolding } from '../inventory/inventory.ts';
 import type { Logger } from '../log.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
-import type { EventPublisher } from '../watch/run-scan.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import { createOutbox, type Outbox, type RetryPolicy } from './outbox.ts';
 import type { Route } from './route.ts';

@@ -5,9 +5,9 @@ import type { AppConfig } from '../config/app-config.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { startHttpServer } from '../http/http-server.ts';
 import type { Logger } from '../log.ts';
-import { createCommandServices, openAlerting, openRuntime } from '../main.ts';
 import { loadReport } from '../reports/load-report.ts';
 import { createScanScheduler, SKIP_BUSY, SKIP_STOPPED } from '../scheduler/scan-scheduler.ts';
+import { createCommandServices, openAlerting, openRuntime } from './runtime.ts';
 import { createServeHealth } from './serve-health.ts';
 import { createShutdownStack } from './shutdown-stack.ts';
 

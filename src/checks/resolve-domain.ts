@@ -1,7 +1,7 @@
 import { type DnsResolver, type DnsResponse, recordValues } from '../dns/dns-resolver.ts';
 import type { CheckResult, UnknownReason } from '../domain/check-result.ts';
+import { canonicalIpv6 } from '../domain/ip-text.ts';
 import type { Severity } from '../domain/zone.ts';
-import { canonicalIpv6 } from '../inventory/parse-target.ts';
 import type { CheckTarget } from './run-check.ts';
 
 /** Most MX hosts followed per domain; a domain publishing more is unusual and would multiply queries. */

@@ -1,9 +1,9 @@
+import { openAlerting, openRuntime } from '../app/runtime.ts';
 import { serve } from '../app/serve.ts';
 import { loadConfig } from '../config/app-config.ts';
 import { UserError } from '../errors.ts';
 import { canonicalTarget } from '../inventory/inventory.ts';
 import { createLogger } from '../log.ts';
-import { openAlerting, openRuntime } from '../main.ts';
 import { describeEvent } from '../watch/log-publisher.ts';
 import { type CliIo, ExitCode } from './io.ts';
 import { createProgress } from './progress.ts';

@@ -1,5 +1,5 @@
+import { ipv6Groups } from '../domain/ip-text.ts';
 import type { TargetKind } from '../domain/target.ts';
-import { ipv6Groups } from '../inventory/parse-target.ts';
 
 /**
  * The DNS name to ask a DNSBL about a target (RFC 5782 §2):

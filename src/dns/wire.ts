@@ -4,6 +4,7 @@
  * Owning the codec lets the client see the exact rcode, the TC bit and every record, which Node's resolver hides.
  * @see https://www.rfc-editor.org/rfc/rfc1035#section-4
  */
+import { compressIpv6 } from '../domain/ip-text.ts';
 
 export const RecordType = {
   A: 1,
@@ -182,29 +183,6 @@ function readRdata(buf: Buffer, type: number, start: number, length: number): st
     default:
       return buf.toString('hex', start, end);
   }
-}
-
-/** RFC 5952 text form from eight 16-bit groups already in lowercase hex. */
-export function compressIpv6(groups: readonly string[]): string {
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < groups.length; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < groups.length && groups[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestStart === -1) return groups.join(':');
-  const head = groups.slice(0, bestStart).join(':');
-  const tail = groups.slice(bestStart + bestLen).join(':');
-  return `${head}::${tail}`;
 }
 
 /** Parse a whole DNS message. Throws DnsWireError on anything malformed. */

@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import type { InventoryEntry, Labels } from '../domain/inventory.ts';
+import { formatIpv4 } from '../domain/ip-text.ts';
 import type { Target } from '../domain/target.ts';
 import { ErrorCode, UserError } from '../errors.ts';
-import { formatIpv4, type ParsedTarget, parseTarget, widestPrefix } from './parse-target.ts';
+import { type ParsedTarget, parseTarget, widestPrefix } from './parse-target.ts';
 
 /** Label values (owner, team, customer, each tag): what routing keys and chat mentions can carry safely. */
 export const LABEL_VALUE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;

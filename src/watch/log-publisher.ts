@@ -1,8 +1,8 @@
 import { formatCodes } from '../domain/check-result.ts';
+import type { EventPublisher } from '../domain/event-publisher.ts';
 import type { ListingEvent } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
 import type { Logger } from '../log.ts';
-import type { EventPublisher } from './run-scan.ts';
 
 /** Publishes each decided event as one structured log line (until notifiers consume them). */
 export function createLogPublisher(log: Logger): EventPublisher {

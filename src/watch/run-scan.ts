@@ -1,22 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { createDecider } from '../alerts/policy.ts';
 import { countLookups, probeZones, streamChecks, type ZoneProbe } from '../checks/run-check.ts';
 import type { DnsResolver } from '../dns/dns-resolver.ts';
 import { isQueryable } from '../dns/zone-health.ts';
 import type { CheckResult, ZoneHealthReport } from '../domain/check-result.ts';
+import type { EventPublisher } from '../domain/event-publisher.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingEvent, ListingPolicy } from '../domain/listing.ts';
 import { type ScanRun, startedRun } from '../domain/scan-run.ts';
 import type { Zone } from '../domain/zone.ts';
 import { countTargetsByKind, expandEntries } from '../inventory/inventory.ts';
 import type { ListingRepository, ResolverAlarm } from '../store/listing-repository.ts';
-
-/** Where decided events go once they are stored: the alert router (and the log). */
-export interface EventPublisher {
-  publish(events: readonly ListingEvent[], run: ScanRun): Promise<void>;
-  /** A scan that failed (store down, resolver gone): news for operators too. Errors here are swallowed. */
-  scanFailed?(run: ScanRun): Promise<void>;
-}
+import { createDecider } from './decide-events.ts';
 
 export interface ScanDependencies {
   readonly repo: ListingRepository;

@@ -1,5 +1,6 @@
 import type { DnsResolver } from '../dns/dns-resolver.ts';
 import type { CheckResult } from '../domain/check-result.ts';
+import type { EventPublisher } from '../domain/event-publisher.ts';
 import type { InventoryEntry } from '../domain/inventory.ts';
 import type { ListingPolicy } from '../domain/listing.ts';
 import type { ScanRun } from '../domain/scan-run.ts';
@@ -7,7 +8,7 @@ import type { Zone } from '../domain/zone.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ListingRepository } from '../store/listing-repository.ts';
-import { type EventPublisher, runScan, type ScanDependencies, type ScanOutcome } from './run-scan.ts';
+import { runScan, type ScanDependencies, type ScanOutcome } from './run-scan.ts';
 import { syncConfigInventory } from './sync-inventory.ts';
 
 export interface ScanOptions {

@@ -10,8 +10,9 @@ import { type CheckTarget, probeZones, runChecks } from '../../../src/checks/run
 import { parseResolverAddress } from '../../../src/dns/resolver-address.ts';
 import { UdpResolver } from '../../../src/dns/udp-resolver.ts';
 import type { CheckResult, ZoneHealthReport } from '../../../src/domain/check-result.ts';
+import { formatIpv4 } from '../../../src/domain/ip-text.ts';
 import type { Zone } from '../../../src/domain/zone.ts';
-import { expandCidr, formatIpv4, parseTarget } from '../../../src/inventory/parse-target.ts';
+import { expandCidr, parseTarget } from '../../../src/inventory/parse-target.ts';
 import { type RbldnsdServer, type RbldnsdZone, startRbldnsd } from '../../helpers/rbldnsd.ts';
 import { describeWithService, rbldnsdAvailability } from '../../helpers/services.ts';
 import { makeZone } from '../../helpers/zones.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalIpv6 } from '../../../src/domain/ip-text.ts';
 import { ErrorCode, UserError } from '../../../src/errors.ts';
-import { canonicalIpv6, expandCidr, parseTarget } from '../../../src/inventory/parse-target.ts';
+import { expandCidr, parseTarget } from '../../../src/inventory/parse-target.ts';
 
 function single(text: string): { kind: string; value: string } {
   const parsed = parseTarget(text);

@@ -4,8 +4,8 @@
  */
 import { Keyv } from 'keyv';
 import { describe, expect, it } from 'vitest';
+import { formatIpv4 } from '../../../src/domain/ip-text.ts';
 import { makeEntry } from '../../../src/inventory/inventory.ts';
-import { formatIpv4 } from '../../../src/inventory/parse-target.ts';
 import { openMemory } from '../../../src/store/backends/memory.ts';
 import { KeyvListingRepository } from '../../../src/store/keyv-repository.ts';
 import { syncConfigInventory } from '../../../src/watch/sync-inventory.ts';

@@ -5,26 +5,30 @@
  */
 
 import { getServers } from 'node:dns';
-import { type Alerting, createAlerting } from './alerts/alerting.ts';
-import { createNotifierDispatcher } from './alerts/http-post.ts';
-import type { NotifierDefinition } from './alerts/notifiers/notifier.ts';
-import { createNotifiers, destinationMode, notifierFor, notifiers } from './alerts/notifiers/registry.ts';
-import { createShutdownStack } from './app/shutdown-stack.ts';
-import { createLookupService } from './checks/lookup-service.ts';
-import { probeZones } from './checks/run-check.ts';
-import type { CommandServices } from './command-api/command.ts';
-import { createZoneService } from './command-api/zone-service.ts';
-import type { AppConfig } from './config/app-config.ts';
-import { formatResolverAddress, parseResolverAddress, type ResolverAddress } from './dns/resolver-address.ts';
-import { UdpResolver } from './dns/udp-resolver.ts';
-import type { ChannelPoster } from './domain/channel-poster.ts';
-import { createMetrics, type ScanMetrics } from './http/metrics.ts';
-import type { Logger } from './log.ts';
-import type { ListingRepository } from './store/listing-repository.ts';
-import { openStore } from './store/open-store.ts';
-import { createLogPublisher } from './watch/log-publisher.ts';
-import { createWatchService, prepareStore, type WatchService } from './watch/watch-service.ts';
-import { buildCatalog, type Catalog } from './zones/catalog.ts';
+import { type Alerting, createAlerting } from '../alerts/alerting.ts';
+import { createNotifierDispatcher } from '../alerts/http-post.ts';
+import type { NotifierDefinition } from '../alerts/notifiers/notifier.ts';
+import { createNotifiers, destinationMode, notifierFor, notifiers } from '../alerts/notifiers/registry.ts';
+import { createLookupService } from '../checks/lookup-service.ts';
+import { probeZones } from '../checks/run-check.ts';
+import type { CommandServices } from '../command-api/command.ts';
+import { createZoneService } from '../command-api/zone-service.ts';
+import type { AppConfig } from '../config/app-config.ts';
+import {
+  formatResolverAddress,
+  parseResolverAddress,
+  type ResolverAddress,
+} from '../dns/resolver-address.ts';
+import { UdpResolver } from '../dns/udp-resolver.ts';
+import type { ChannelPoster } from '../domain/channel-poster.ts';
+import { createMetrics, type ScanMetrics } from '../http/metrics.ts';
+import type { Logger } from '../log.ts';
+import type { ListingRepository } from '../store/listing-repository.ts';
+import { openStore } from '../store/open-store.ts';
+import { createLogPublisher } from '../watch/log-publisher.ts';
+import { createWatchService, prepareStore, type WatchService } from '../watch/watch-service.ts';
+import { buildCatalog, type Catalog } from '../zones/catalog.ts';
+import { createShutdownStack } from './shutdown-stack.ts';
 
 /** What a process that watches runs on: the store, the resolver, the catalog, the metrics, and scanning. */
 export interface WatchRuntime extends WatchService {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createDecider, type Decision } from '../../../src/alerts/policy.ts';
 import type { CheckResult, ZoneHealthReport } from '../../../src/domain/check-result.ts';
 import {
   defaultListingPolicy,
@@ -7,6 +6,7 @@ import {
   type ListingState,
   listingKey,
 } from '../../../src/domain/listing.ts';
+import { createDecider, type Decision } from '../../../src/watch/decide-events.ts';
 
 type Status = CheckResult['status'];
 
